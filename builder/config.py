@@ -1,0 +1,92 @@
+"""The run configuration: one YAML file, validated, with unknown keys rejected.
+
+Each stage owns its section's model (``builder/images/config.py`` and so on); this module
+only assembles them and turns validation failures into one clear `ConfigError` that names
+the file and the offending key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Union
+
+import yaml
+from pydantic import Field, ValidationError
+
+from builder.config_base import Section
+from builder.executors.config import ExecutorConfig
+from builder.extract.config import ExtractConfig
+from builder.images.config import ImagesConfig
+from builder.shards.config import ShardsConfig
+from builder.sources.config import HtmlSourceConfig, WarcSourceConfig
+from builder.validate.config import ValidateConfig
+from filters.config import FiltersConfig
+from filters.dedup.config import DedupConfig
+
+SourceConfig = Annotated[Union[WarcSourceConfig, HtmlSourceConfig], Field(discriminator="type")]
+
+
+class ConfigError(Exception):
+    """A config that cannot be used. The CLI prints it and exits with status 2."""
+
+
+class LoomConfig(Section):
+    name: str = "loom"
+    output: str | None = None  # output folder; `--out` overrides
+    sources: list[SourceConfig] = Field(default_factory=list)
+    extract: ExtractConfig = Field(default_factory=ExtractConfig)
+    images: ImagesConfig = Field(default_factory=ImagesConfig)
+    filters: FiltersConfig = Field(default_factory=FiltersConfig)
+    dedup: DedupConfig = Field(default_factory=DedupConfig)
+    shards: ShardsConfig = Field(default_factory=ShardsConfig)
+    executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
+    validate_: ValidateConfig = Field(default_factory=ValidateConfig, alias="validate")
+
+    # Folder that relative paths in the config are resolved against (the config's own).
+    base_dir: str = Field(".", exclude=True)
+
+    def resolve(self, path: str) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else Path(self.base_dir) / p
+
+    def to_public_dict(self) -> dict[str, Any]:
+        """The config as it was understood, for the manifest."""
+        return self.model_dump(mode="json", by_alias=True, exclude={"base_dir"})
+
+
+def _format_errors(exc: ValidationError, origin: str) -> str:
+    lines = [f"{origin}: invalid config"]
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            lines.append(f"  {key}: unknown key")
+        else:
+            lines.append(f"  {key}: {err['msg']} (got {err.get('input')!r})")
+    return "\n".join(lines)
+
+
+def parse_config(data: Any, origin: str = "<config>", base_dir: str | Path = ".") -> LoomConfig:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{origin}: the config must be a mapping, got {type(data).__name__}")
+    try:
+        config = LoomConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(exc, origin)) from None
+    config.base_dir = str(base_dir)
+    return config
+
+
+def load_config(path: str | Path) -> LoomConfig:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    return parse_config(data, str(path), path.resolve().parent)

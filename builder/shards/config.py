@@ -1,0 +1,13 @@
+"""Settings of the WebDataset shard writer."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from builder.config_base import Section
+
+
+class ShardsConfig(Section):
+    max_samples: int = Field(1000, ge=1)  # start a new shard after this many samples
+    max_bytes: int = Field(500 * 1024 * 1024, ge=1)  # ... or once a shard reaches this size
+    keep_rejects: bool = False  # also write dropped documents, with their reason, to rejects/

@@ -1,0 +1,30 @@
+"""Settings of each kind of input. A run lists one or more sources."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from builder.config_base import Section
+
+
+class WarcSourceConfig(Section):
+    """WARC/ARC files, plain or gzip: files, folders or glob patterns."""
+
+    type: Literal["warc"]
+    paths: list[str] = Field(min_length=1)
+
+
+class HtmlSourceConfig(Section):
+    """Local `.html` / `.html.gz` files or folders of them.
+
+    The page URL of each file comes from `urls` (a TSV of ``path<TAB>url``), else from
+    `url` (one URL for every file), else ``file://`` + the absolute path.
+    """
+
+    type: Literal["html"]
+    paths: list[str] = Field(min_length=1)
+    url: str | None = None
+    urls: str | None = None
+    files_per_partition: int = Field(200, ge=1)

@@ -1,0 +1,20 @@
+"""A fetched web page before extraction: bytes, headers and where they came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from builder.document import Provenance
+
+
+@dataclass(slots=True)
+class Page:
+    url: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)  # lower-cased HTTP header names
+    provenance: Provenance | None = None
+    status: int = 200
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")

@@ -1,0 +1,76 @@
+"""Counters for a run: what came in, what went out, and why everything else was dropped.
+
+Reasons are dotted names whose first part is the unit they count: ``doc.too_few_words``,
+``image.http_404``, ``paragraph.too_short``, ``record.request``. For every unit that has
+``<unit>.in`` and ``<unit>.out`` counters, ``in == out + sum(drops of that unit)`` must
+hold at the end of a run; `Stats.imbalances` says where it does not.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+# Units whose flow must balance (in = out + dropped).
+BALANCED_UNITS = ("doc", "image")
+
+
+class Stats:
+    __slots__ = ("counts", "drops")
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.drops: Counter[str] = Counter()
+
+    def count(self, name: str, n: int = 1) -> None:
+        """Add to a flow or informational counter (``doc.in``, ``image.from_warc``, ...)."""
+        self.counts[name] += n
+
+    def drop(self, reason: str, n: int = 1) -> None:
+        """Record `n` items dropped for `reason` (``<unit>.<why>``)."""
+        if "." not in reason:
+            raise ValueError(f"drop reason must be '<unit>.<why>', got {reason!r}")
+        self.drops[reason] += n
+
+    def merge(self, other: Stats) -> Stats:
+        self.counts.update(other.counts)
+        self.drops.update(other.drops)
+        return self
+
+    def dropped(self, unit: str) -> int:
+        prefix = unit + "."
+        return sum(n for reason, n in self.drops.items() if reason.startswith(prefix))
+
+    def imbalances(self, units: tuple[str, ...] = BALANCED_UNITS) -> list[str]:
+        """Human-readable violations of ``in == out + dropped``; empty when the books balance."""
+        problems = []
+        for unit in units:
+            n_in, n_out = self.counts[f"{unit}.in"], self.counts[f"{unit}.out"]
+            n_drop = self.dropped(unit)
+            if n_in != n_out + n_drop:
+                problems.append(f"{unit}: in={n_in} but out={n_out} + dropped={n_drop}")
+        return problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "counts": dict(sorted(self.counts.items())),
+            "drops": dict(sorted(self.drops.items())),
+            "balance": {
+                unit: {
+                    "in": self.counts[f"{unit}.in"],
+                    "out": self.counts[f"{unit}.out"],
+                    "dropped": self.dropped(unit),
+                }
+                for unit in BALANCED_UNITS
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Stats:
+        stats = cls()
+        stats.counts.update(data.get("counts", {}))
+        stats.drops.update(data.get("drops", {}))
+        return stats
+
+    def __repr__(self) -> str:
+        return f"Stats(counts={dict(self.counts)}, drops={dict(self.drops)})"
