@@ -11,16 +11,19 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-# Units whose flow must balance (in = out + dropped).
-BALANCED_UNITS = ("doc", "image")
+# Units whose flow must balance (in = out + dropped). A "record" is an archive record or a
+# fetched response; it goes "out" when it becomes a page for extraction.
+BALANCED_UNITS = ("record", "doc", "image")
 
 
 class Stats:
-    __slots__ = ("counts", "drops")
+    __slots__ = ("counts", "drops", "errors")
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
         self.drops: Counter[str] = Counter()
+        # Problems that did not stop the run (an unreadable archive, a failed partition), for the summary.
+        self.errors: list[str] = []
 
     def count(self, name: str, n: int = 1) -> None:
         """Add to a flow or informational counter (``doc.in``, ``image.from_warc``, ...)."""
@@ -32,9 +35,13 @@ class Stats:
             raise ValueError(f"drop reason must be '<unit>.<why>', got {reason!r}")
         self.drops[reason] += n
 
+    def error(self, message: str) -> None:
+        self.errors.append(message)
+
     def merge(self, other: Stats) -> Stats:
         self.counts.update(other.counts)
         self.drops.update(other.drops)
+        self.errors.extend(other.errors)
         return self
 
     def dropped(self, unit: str) -> int:
@@ -63,6 +70,7 @@ class Stats:
                 }
                 for unit in BALANCED_UNITS
             },
+            "errors": list(self.errors),
         }
 
     @classmethod
@@ -70,6 +78,7 @@ class Stats:
         stats = cls()
         stats.counts.update(data.get("counts", {}))
         stats.drops.update(data.get("drops", {}))
+        stats.errors.extend(data.get("errors", []))
         return stats
 
     def __repr__(self) -> str:

@@ -1,0 +1,218 @@
+"""WARC and ARC archives (plain or gzip) as a source of pages, and of the images they hold.
+
+We read with warcio rather than fastwarc: fastwarc is ~2× faster at reading records here
+(11.4k vs 5.8k records/s on pywb/iana.warc.gz, payloads decoded), but extraction runs at
+hundreds of pages/s, so reading is never the bottleneck; warcio also reads ARC files,
+decodes chunked and compressed HTTP bodies, and writes WARC (the crawler archives with it).
+
+Each archive is one partition. It is read twice: a quick pass that indexes image responses
+by URL (so the image stage takes an image from the archive before the network), then the
+pass that yields HTML pages.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from warcio.archiveiterator import ArchiveIterator
+
+from builder.context import RunContext
+from builder.sources import brotli_compat  # noqa: F401  (registers the brotli adapter)
+from builder.document import Provenance
+from builder.sources.config import WarcSourceConfig
+from builder.sources.errors import SourceError
+from builder.sources.files import expand_paths
+from builder.sources.page import Page
+from builder.sources.partition import Partition, partition_id
+
+log = logging.getLogger(__name__)
+
+ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz", ".warc.bz2", ".warc.lz4", ".arc.bz2")
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+PAGE_RECORD_TYPES = ("response", "resource")
+
+
+def is_archive(path: Path) -> bool:
+    name = path.name.lower()
+    return name.endswith(ARCHIVE_SUFFIXES) or name.endswith((".warc.gz.bad",))
+
+
+@dataclass(slots=True)
+class _Record:
+    rec_type: str
+    url: str
+    content_type: str
+    status: int | None
+    headers: dict[str, str]
+    offset: int
+    length: int
+    date: str | None
+    record_id: str | None
+    payload: bytes | None
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def _looks_like_html(head: bytes) -> bool:
+    head = head[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
+
+
+PayloadWanted = Callable[[str, str], bool]  # (record type, content type) -> read the payload?
+
+
+def _iter_records(path: Path, wants_payload: PayloadWanted | None, max_payload: int) -> Iterator[_Record]:
+    """Records of the archive with offsets. Raises on damage; callers decide what that means."""
+    with open(path, "rb") as fh:
+        it = ArchiveIterator(fh, arc2warc=True)
+        for record in it:
+            headers: dict[str, str] = {}
+            status: int | None = None
+            if record.http_headers is not None:
+                headers = {k.lower(): v for k, v in record.http_headers.headers}
+                code = record.http_headers.get_statuscode()
+                status = int(code) if code and str(code).isdigit() else None
+            rec_type = record.rec_type or "unknown"
+            content_type = headers.get("content-type") or record.rec_headers.get_header("Content-Type") or ""
+            payload = None
+            if wants_payload is not None and wants_payload(rec_type, content_type):
+                payload = record.content_stream().read(max_payload + 1)
+            yield _Record(
+                rec_type=rec_type,
+                url=record.rec_headers.get_header("WARC-Target-URI") or "",
+                content_type=content_type,
+                status=status,
+                headers=headers,
+                offset=it.get_record_offset(),
+                length=it.get_record_length(),
+                date=record.rec_headers.get_header("WARC-Date"),
+                record_id=record.rec_headers.get_header("WARC-Record-ID"),
+                payload=payload,
+            )
+
+
+class WarcImageArchive:
+    """Image responses held in one archive, indexed by URL (the `ImageArchive` of the run context)."""
+
+    def __init__(self, path: Path, index: dict[str, tuple[int, int]]) -> None:
+        self.path = path
+        self.index = index
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def get(self, url: str) -> tuple[bytes, dict[str, str]] | None:
+        where = self.index.get(url) or self.index.get(url.split("#", 1)[0])
+        if where is None:
+            return None
+        offset, _length = where
+        try:
+            with open(self.path, "rb") as fh:
+                fh.seek(offset)
+                for record in ArchiveIterator(fh, arc2warc=True):
+                    headers = {}
+                    if record.http_headers is not None:
+                        headers = {k.lower(): v for k, v in record.http_headers.headers}
+                    return record.content_stream().read(), headers
+        except Exception as exc:  # a damaged record: the image stage falls back to the network
+            log.warning("%s: cannot read archived image at offset %d: %s", self.path, offset, exc)
+        return None
+
+
+def index_images(path: Path) -> dict[str, tuple[int, int]]:
+    """URL → (offset, length) of every successful image response in the archive (up to any damage)."""
+    index: dict[str, tuple[int, int]] = {}
+    try:
+        for rec in _iter_records(path, wants_payload=None, max_payload=0):
+            if rec.rec_type in PAGE_RECORD_TYPES and _media_type(rec.content_type).startswith("image/") \
+                    and (rec.status in (None, 200)) and rec.url:
+                index.setdefault(rec.url, (rec.offset, rec.length))
+    except Exception:  # the page pass reports the damage; keep what was indexed
+        pass
+    return index
+
+
+class WarcSource:
+    """Pages from WARC/ARC files: one partition per archive."""
+
+    kind = "warc"
+
+    def __init__(self, config: WarcSourceConfig, index: int, loom_config) -> None:
+        self.config = config
+        self.index = index
+        self.loom_config = loom_config
+
+    def partitions(self) -> list[Partition]:
+        files, unmatched = expand_paths(self.config.paths, self.loom_config.resolve, is_archive)
+        for pattern in unmatched:
+            log.warning("warc source: %r matched no archive", pattern)
+        return [
+            Partition(partition_id(self.kind, str(f.resolve()), f.name), self.index, (str(f),), str(f))
+            for f in files
+        ]
+
+    def read(self, partition: Partition, ctx: RunContext) -> Iterator[Page]:
+        (path_str,) = partition.items
+        path = Path(path_str)
+        if path.name.lower().endswith((".lz4", ".bz2")):
+            raise SourceError(f"{path}: unsupported archive compression (use .warc, .warc.gz, .arc or .arc.gz)")
+        index = index_images(path)
+        ctx.image_archive = WarcImageArchive(path, index)
+        ctx.stats.count("archive.images_indexed", len(index))
+        max_bytes = self.loom_config.extract.max_page_bytes
+        stats = ctx.stats
+        n_records = 0
+
+        def wants_payload(rec_type: str, content_type: str) -> bool:
+            media = _media_type(content_type)
+            return rec_type in PAGE_RECORD_TYPES and (media in HTML_TYPES or media in ("", "text/plain"))
+
+        records = _iter_records(path, wants_payload, max_payload=max_bytes)
+        while True:
+            try:
+                rec = next(records)
+            except StopIteration:
+                break
+            except Exception as exc:  # ArchiveLoadFailed, zlib/gzip errors, EOF in a record, ...
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                if n_records == 0:
+                    raise SourceError(f"{path}: cannot read archive: {reason}") from None
+                stats.count("archive.damaged")
+                stats.error(f"{path}: archive damaged after {n_records} records ({reason}); "
+                            "the records before the damage were used")
+                break
+            n_records += 1
+            stats.count("record.in")
+            page = self._to_page(rec, path, max_bytes, stats)
+            if page is not None:
+                stats.count("record.out")
+                yield page
+
+    @staticmethod
+    def _to_page(rec: _Record, path: Path, max_bytes: int, stats) -> Page | None:
+        if rec.rec_type not in PAGE_RECORD_TYPES:
+            stats.drop(f"record.{rec.rec_type}")
+            return None
+        media = _media_type(rec.content_type)
+        if rec.payload is None or (media not in HTML_TYPES and not _looks_like_html(rec.payload)):
+            stats.drop("record.image" if media.startswith("image/") else "record.not_html")
+            return None
+        if rec.status is not None and rec.status != 200:
+            stats.drop("record.http_redirect" if 300 <= rec.status < 400 else "record.http_error")
+            return None
+        if len(rec.payload) > max_bytes:
+            stats.drop("record.too_large")
+            return None
+        if not rec.url:
+            stats.drop("record.no_url")
+            return None
+        provenance = Provenance(
+            url=rec.url, fetched=rec.date, source="warc", warc_file=str(path),
+            warc_offset=rec.offset, warc_length=rec.length, warc_record_id=rec.record_id,
+        )
+        return Page(rec.url, rec.payload, rec.headers, provenance, rec.status or 200)
