@@ -13,6 +13,7 @@ from builder import __version__
 COMMANDS = {
     "run": "run",
     "extract": "extract",
+    "inspect": "inspect",
 }
 
 EXIT_CONFIG_ERROR = 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from builder.stats import Stats
 
@@ -28,8 +28,8 @@ class RunContext:
     partition: str = ""
     work_dir: Path | None = None
     image_archive: ImageArchive | None = None
-    # Rejected documents with their reason, kept only when the config asks for them.
-    rejects: list[tuple[Document, str]] | None = None
+    # Receives each rejected document with its reason, when the config keeps rejects.
+    rejects: Callable[[Document, str], None] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     def drop_document(self, doc: Document, reason: str) -> None:
@@ -46,4 +46,4 @@ class RunContext:
             self.stats.drop("image.in_dropped_doc", n_images)
         if self.rejects is not None:
             doc.metadata["drop_reason"] = reason
-            self.rejects.append((doc, reason))
+            self.rejects(doc, reason)

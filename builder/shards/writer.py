@@ -77,6 +77,9 @@ class ShardWriter:
         assert self._tar is not None
         self._tar.addfile(info, io.BytesIO(payload))
 
+    def has_key(self, key: str) -> bool:
+        return key in self._keys
+
     def write(self, doc: Document) -> None:
         key = doc.id
         if not KEY_RE.match(key):

@@ -1,0 +1,59 @@
+"""`loom inspect OUT_DIR`: browse an output folder in a local web viewer, or rewrite its report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+HELP = "browse an output folder (dashboard, documents, rejects) in a local read-only web viewer"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="output folder of `loom run`")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on; 0 picks a free one (default 8000)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to bind (default 127.0.0.1: this machine only)")
+    parser.add_argument("--report", action="store_true",
+                        help="(re)write OUT_DIR/report.html and exit instead of serving")
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+
+
+def run(args: argparse.Namespace) -> int:
+    out_dir: Path = args.out_dir
+    if not out_dir.is_dir():
+        print(f"loom inspect: {out_dir}: not a folder", file=sys.stderr)
+        return 2
+    if args.report:
+        from builder.inspect.report import write_report
+
+        print(f"wrote {write_report(out_dir)}")
+        return 0
+    from builder.inspect.server import InspectApp, make_server
+
+    started = time.perf_counter()
+    app = InspectApp(out_dir)
+    s = app.summary
+    print(f"indexed {s.documents:,} documents, {s.images:,} images, {s.rejects:,} rejects "
+          f"in {time.perf_counter() - started:.1f}s", flush=True)
+    for problem in s.problems:
+        print(f"  warning: {problem}", file=sys.stderr)
+    try:
+        server = make_server(app, args.host, args.port, quiet=not args.verbose)
+    except OSError as exc:
+        print(f"loom inspect: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    host, port = server.server_address[:2]
+    if server.RequestHandlerClass.allowed_hosts is None:  # type: ignore[attr-defined]
+        print(f"warning: listening on {host}, not loopback: anyone who can reach it can read this corpus",
+              file=sys.stderr)
+    shown = f"[{host}]" if ":" in str(host) else host
+    print(f"serving {out_dir} at http://{shown}:{port}/ (Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0

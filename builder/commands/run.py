@@ -1,0 +1,48 @@
+"""`loom run CONFIG [--out DIR]`: build shards from the sources a config names."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from builder.config import ConfigError, load_config
+
+HELP = "run the pipeline of a config: sources → extract → images → filters → dedup → shards"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("config", help="YAML config file (see docs/config.md)")
+    parser.add_argument("--out", help="output folder (default: the config's `output`)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="delete an existing output folder first instead of resuming into it")
+    parser.add_argument("--executor", choices=["local", "ray"], help="override executor.type")
+    parser.add_argument("--workers", type=int, help="override executor.workers")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit with status 1 when a partition failed (default: report it and go on)")
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    if args.executor:
+        config.executor.type = args.executor
+    if args.workers is not None:
+        config.executor.workers = args.workers
+    out = args.out or (str(config.resolve(config.output)) if config.output else None)
+    if not out:
+        raise ConfigError(f"{args.config}: no output folder: set `output` in the config or pass --out")
+
+    from builder.pipeline import run_pipeline
+    from builder.progress import RunProgress
+    from builder.summary import print_summary
+
+    summary = run_pipeline(config, Path(out), overwrite=args.overwrite,
+                           progress=RunProgress(enabled=not args.quiet))
+    from builder.post_run import after_run
+
+    status = after_run(config, summary)
+    print_summary(summary, file=sys.stdout)
+    if args.strict and summary.failed:
+        return 1
+    return status

@@ -1,0 +1,5 @@
+import sys
+
+from builder.demo.site import main
+
+sys.exit(main())

@@ -1,0 +1,121 @@
+"""extract_document: a page's bytes → an ordered interleaved Document."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+from selectolax.lexbor import LexborHTMLParser
+
+from builder.document import Document, ImageNode, TextNode, document_key
+from builder.extract.config import ExtractConfig
+from builder.extract.content import select
+from builder.extract.decode import decode_html
+from builder.extract.metadata import page_metadata
+from builder.extract.walker import ImageItem, TextItem, WalkTimeout, walk
+from builder.stats import Stats
+
+_NOT_HTML_PREFIXES = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"RIFF")
+
+
+class ExtractRejected(Exception):
+    """The page yields no document; `reason` is a stats drop reason such as ``doc.page_too_large``."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
+def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    if not headers:
+        return None
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _nesting_too_deep(html: str, limit: int) -> bool:
+    """Cheap upper bound on tag depth, checked before the parser (deep nesting is quadratic there)."""
+    opens = html.count("<")
+    if opens <= limit:
+        return False
+    closes = html.count("</")
+    return opens - 2 * closes > limit and _max_depth(html) > limit
+
+
+def _max_depth(html: str) -> int:
+    import re
+
+    depth = best = 0
+    void = {"br", "img", "meta", "link", "input", "hr", "source", "wbr", "area", "base", "col", "p", "li"}
+    for m in re.finditer(r"<(/?)([a-zA-Z][\w:-]*)[^>]*?(/?)>", html):
+        if m.group(1):
+            depth = max(0, depth - 1)
+        elif not m.group(3) and m.group(2).lower() not in void:
+            depth += 1
+            best = max(best, depth)
+    return best
+
+
+def extract_document(
+    body: bytes | str,
+    url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    config: ExtractConfig | None = None,
+    stats: Stats | None = None,
+) -> Document:
+    """Turn one page into a Document of ordered text and image nodes, or raise ExtractRejected."""
+    cfg = config or ExtractConfig()
+    start = time.monotonic()
+    if len(body) > cfg.max_page_bytes:
+        raise ExtractRejected("doc.page_too_large", f"{len(body)} > {cfg.max_page_bytes} bytes")
+    content_type = _header(headers, "content-type")
+    if isinstance(body, bytes):
+        if content_type and not _is_html_type(content_type):
+            raise ExtractRejected("doc.not_html", content_type)
+        if body.lstrip()[:8].startswith(_NOT_HTML_PREFIXES):
+            raise ExtractRejected("doc.not_html", "binary content")
+        html = decode_html(body, content_type)
+    else:
+        html = body
+    if "\x00" in html[:4096] and html[:4096].count("\x00") > 64:
+        raise ExtractRejected("doc.not_html", "binary content")
+    if _nesting_too_deep(html, cfg.max_depth):
+        raise ExtractRejected("doc.too_deep", f"elements nested deeper than {cfg.max_depth}")
+    tree = LexborHTMLParser(html)
+    metadata, base_url = page_metadata(tree, url)
+    body_node = tree.body
+    if body_node is None:
+        raise ExtractRejected("doc.empty", "no <body>")
+    try:
+        walked = walk(body_node, base_url, cfg.max_srcset_width, start + cfg.time_limit_s)
+    except WalkTimeout:
+        raise ExtractRejected("doc.extract_timeout", f"over {cfg.time_limit_s} s") from None
+    doc = Document(id=document_key(url), url=url, metadata=metadata)
+    seen: set[str] = set()
+    for item in select(walked):
+        if isinstance(item, TextItem):
+            doc.nodes.append(TextNode(item.text, item.tag))
+        elif item.node is None:
+            if stats is not None:
+                stats.drop(item.reason)
+        elif item.node.src in seen:
+            if stats is not None:
+                stats.drop("image.duplicate_in_page")
+        else:
+            seen.add(item.node.src)
+            doc.nodes.append(_image(item))
+    if not doc.nodes:
+        raise ExtractRejected("doc.empty", "no text or image found")
+    return doc
+
+
+def _image(item: ImageItem) -> ImageNode:
+    return item.node
+
+
+def _is_html_type(content_type: str) -> bool:
+    mime = content_type.split(";", 1)[0].strip().lower()
+    return not mime or "html" in mime or mime in ("text/plain", "application/octet-stream", "unknown/unknown")

@@ -1,0 +1,98 @@
+"""Which URL an <img> really shows, and whether it is a tracking pixel or otherwise not an image.
+
+Lazy-loading scripts keep the real URL in attributes such as ``data-src``, ``data-original``,
+``data-lazy-src``, ``data-srcset`` or a JSON blob, and put a placeholder (a ``data:`` URI, a
+1×1 GIF, a spinner) in ``src``. We look at all of them and prefer the real one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from builder.extract.urls import best_srcset_url
+
+# Attributes that hold one URL, best first (src comes last: on lazy pages it is a placeholder).
+_SRC_ATTRS = (
+    "data-src", "data-lazy-src", "data-original", "data-lazy", "data-url", "data-hi-res-src",
+    "data-full-src", "data-orig-src", "data-original-src", "data-actualsrc", "data-img-src",
+    "data-image", "data-echo", "data-lazyload", "original-src", "data-orig-file", "src",
+)
+_SRCSET_ATTRS = ("data-srcset", "data-lazy-srcset", "data-original-srcset", "srcset")
+_JSON_URL = re.compile(r"""(?:https?:)?//[^\s"'<>\\]+?\.(?:jpe?g|png|gif|webp|avif|bmp|tiff?)\b[^\s"'<>\\]*""", re.I)
+_PLACEHOLDER = re.compile(
+    r"(?:^data:|blank\.(?:gif|png)|spacer\.gif|transparent\.(?:gif|png)|pixel\.(?:gif|png)|"
+    r"placeholder|lazy[-_]?load|loading\.gif|/1x1\.|grey\.gif|gray\.gif|empty\.(?:gif|png))",
+    re.I,
+)
+_TRACKER = re.compile(
+    r"(?:facebook\.com/tr|doubleclick\.net|google-analytics\.com|googleadservices|scorecardresearch|"
+    r"quantserve|/pixel(?:\.gif|\.png|/|\?)|[/.]beacon\b|/tracking?/|imrworldwide|\bpixel\.wp\.com|"
+    r"stats\.wordpress\.com|analytics\.|/b/ss/|bat\.bing\.com|adsrvr|/count(?:er)?\.gif)",
+    re.I,
+)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_INT = re.compile(r"^\s*(\d+)")
+TINY_SIDE = 10  # declared width or height at or below this: an icon, spacer or pixel
+
+
+def declared_size(attrs: dict[str, str | None], key: str) -> int | None:
+    value = attrs.get(key)
+    if not value:
+        return None
+    m = _INT.match(value)
+    return int(m.group(1)) if m else None
+
+
+def is_hidden(attrs: dict[str, str | None]) -> bool:
+    style = attrs.get("style")
+    return "hidden" in attrs or bool(style and _HIDDEN_STYLE.search(style))
+
+
+def pick_url(attrs: dict[str, str | None], max_width: int, extra_srcsets: list[str] = ()) -> str | None:
+    """The best real URL of an <img> (or None): srcset (best fit), lazy attributes, JSON blobs, src."""
+    width = declared_size(attrs, "width")
+    for key in _SRCSET_ATTRS:
+        value = attrs.get(key)
+        if value and not value.lstrip().startswith("data:"):
+            url = best_srcset_url(value, max_width, width)
+            if url and not _PLACEHOLDER.search(url):
+                return url
+    for srcset in extra_srcsets:  # <picture><source srcset>
+        url = best_srcset_url(srcset, max_width, width)
+        if url and not _PLACEHOLDER.search(url):
+            return url
+    for key in _SRC_ATTRS:
+        value = attrs.get(key)
+        if value:
+            value = value.strip()
+            if value[:1] in "{[":
+                m = _JSON_URL.search(value)
+                if m:
+                    return m.group(0)
+            elif value and not _PLACEHOLDER.search(value):
+                return value
+    for key, value in attrs.items():  # any other lazy attribute holding a URL or JSON with one
+        if value and key.startswith("data-") and key not in _SRC_ATTRS and key not in _SRCSET_ATTRS:
+            m = _JSON_URL.search(value)
+            if m:
+                return m.group(0)
+    return None
+
+
+def has_data_uri(attrs: dict[str, str | None]) -> bool:
+    src = attrs.get("src") or ""
+    return src.lstrip()[:5].lower() == "data:"
+
+
+def rejection(attrs: dict[str, str | None], url: str) -> str | None:
+    """Why this image is not content (a stats reason), or None when it is kept."""
+    if is_hidden(attrs):
+        return "image.hidden"
+    w, h = declared_size(attrs, "width"), declared_size(attrs, "height")
+    if (w is not None and w <= 2) or (h is not None and h <= 2):
+        return "image.tracking_pixel"
+    if _TRACKER.search(url):
+        return "image.tracking_pixel"
+    if (w is not None and w <= TINY_SIDE) or (h is not None and h <= TINY_SIDE):
+        return "image.tiny"
+    return None

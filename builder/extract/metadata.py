@@ -1,0 +1,49 @@
+"""Page-level metadata: title, language, canonical URL, robots directives, base URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from builder.extract.urls import resolve
+
+# Robots directives that concern AI training; recorded so the image stage can honour them.
+_ROBOTS_NAMES = ("robots", "googlebot", "bingbot", "ccbot")
+
+
+def page_metadata(tree, url: str) -> tuple[dict[str, Any], str]:
+    """(metadata, base URL for resolving links) of a parsed page."""
+    meta: dict[str, Any] = {}
+    head = tree.head
+    html = tree.root
+    if html is not None:
+        lang = (html.attrs.get("lang") or html.attrs.get("xml:lang") or "").strip()
+        if lang:
+            meta["lang"] = lang.lower()
+    base_url = url
+    robots: list[str] = []
+    if head is not None:
+        base = head.css_first("base[href]")
+        if base is not None:
+            base_url = resolve(base.attrs.get("href") or "", url) or url
+        title = head.css_first("title")
+        if title is not None and (text := " ".join(title.text().split())):
+            meta["title"] = text
+        canonical = head.css_first('link[rel="canonical" i][href]')
+        if canonical is not None and (href := resolve(canonical.attrs.get("href") or "", base_url)):
+            meta["canonical_url"] = href
+        for tag in head.css("meta[name][content]"):
+            name = (tag.attrs.get("name") or "").strip().lower()
+            content = (tag.attrs.get("content") or "").lower()
+            if name in _ROBOTS_NAMES:
+                robots.extend(d.strip() for d in content.replace(";", ",").split(",") if d.strip())
+            elif name == "og:title" and "title" not in meta:
+                meta["title"] = " ".join(content.split())
+            elif name in ("language", "content-language") and "lang" not in meta and content.strip():
+                meta["lang"] = content.strip()
+    else:
+        title = tree.css_first("title")
+        if title is not None and (text := " ".join(title.text().split())):
+            meta["title"] = text
+    if robots:
+        meta["robots"] = list(dict.fromkeys(robots))
+    return meta, base_url

@@ -1,0 +1,59 @@
+"""Tag sets and class/id patterns that tell content from boilerplate."""
+
+from __future__ import annotations
+
+import re
+
+# Subtrees that never hold article text or images.
+SKIP_TAGS = frozenset(
+    "script style template svg math iframe object embed canvas head title meta link button select "
+    "input textarea option datalist audio video map area frame frameset applet dialog".split()
+)
+# Elements that end a paragraph (each is a box: a unit the content scorer reasons about).
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote body center dd details dir div dl dt fieldset figcaption figure "
+    "footer form h1 h2 h3 h4 h5 h6 header hgroup hr html legend li main menu nav ol p pre section "
+    "summary table tbody td tfoot th thead tr ul caption".split()
+)
+HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+# Tags whose text node keeps this tag (TextNode.tag); other blocks give "p".
+TEXT_NODE_TAGS = HEADINGS | frozenset("li pre blockquote figcaption table dt dd td th caption".split())
+# Always boilerplate, whatever their class says.
+BOILERPLATE_TAGS = frozenset("nav aside footer menu".split())
+BOILERPLATE_ROLES = frozenset(
+    "navigation banner contentinfo complementary search menu menubar dialog alertdialog".split()
+)
+
+# Class/id words of page chrome (matched on "class id" lower-cased).
+UNLIKELY = re.compile(
+    r"-ad-|\bads?\b|\badvert|banner|breadcrumb|combx|comment|community|cookie|consent|gdpr|disqus|"
+    r"extra|foot|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|"
+    r"sponsor|supplemental|ad-break|agegate|pagination|pager|popup|modal|newsletter|subscri|share|"
+    r"sharing|follow|signup|sign-up|promo|outbrain|taboola|recommend|navbar|\bnav\b|topbar|masthead|"
+    r"toolbar|author-?bio|byline-social|more-stories|trending|most-popular|popular|read-?next|"
+    r"widget|tags?-?list|\btags\b|print|login|register"
+)
+# ...unless they also say this (a "content-with-sidebar" wrapper is content).
+MAYBE_CONTENT = re.compile(r"and|article|body|column|content|main|shadow|post|entry|story|text")
+NEGATIVE = re.compile(
+    r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|foot|gdpr|masthead|"
+    r"media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|"
+    r"tags|widget|social|subscribe|newsletter|nav|menu|caption-credit|credit"
+)
+POSITIVE = re.compile(r"article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|prose")
+# A hidden subtree (its text is not shown to a reader).
+HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
+
+
+def class_weight(class_id: str) -> int:
+    """Readability-style weight of an element from its class and id: +25 content, -25 chrome."""
+    weight = 0
+    if NEGATIVE.search(class_id):
+        weight -= 25
+    if POSITIVE.search(class_id):
+        weight += 25
+    return weight
+
+
+def is_unlikely(class_id: str) -> bool:
+    return bool(UNLIKELY.search(class_id)) and not MAYBE_CONTENT.search(class_id)

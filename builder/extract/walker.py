@@ -1,0 +1,296 @@
+"""One pass over the parsed DOM: paragraphs and images in document order, grouped in boxes.
+
+A *box* is a block-level element (div, p, li, td, section, ...). Each text paragraph and
+each image belongs to the innermost box around it, and every box knows its parent, its
+class/id weight, whether it is page chrome, and how much of its text is link text. The
+content selector (content.py) decides from these which boxes are the article.
+
+The walk is iterative (a page nested 100,000 levels deep does not hit Python's recursion
+limit) and checks a deadline, so one page cannot stall a run.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from builder.document import ImageNode
+from builder.extract import images as img
+from builder.extract.patterns import (
+    BLOCK_TAGS,
+    BOILERPLATE_ROLES,
+    BOILERPLATE_TAGS,
+    HIDDEN_STYLE,
+    SKIP_TAGS,
+    TEXT_NODE_TAGS,
+    class_weight,
+    is_unlikely,
+)
+from builder.extract.urls import resolve
+
+
+class WalkTimeout(Exception):
+    """The page took longer than its time limit."""
+
+
+@dataclass(slots=True)
+class Box:
+    parent: int
+    tag: str
+    weight: int = 0
+    chrome: bool = False  # navigation, footer, share bar, comments, ... (by tag, role or class)
+    text: int = 0  # characters of text inside (all descendants)
+    link: int = 0  # of which inside links
+    commas: int = 0
+    paragraphs: int = 0
+    images: int = 0
+    in_article: bool = False
+
+
+@dataclass(slots=True)
+class TextItem:
+    box: int
+    text: str
+    tag: str
+    link: int
+
+
+@dataclass(slots=True)
+class ImageItem:
+    box: int
+    node: ImageNode | None  # None: dropped for `reason`
+    reason: str = ""
+
+
+@dataclass
+class WalkResult:
+    boxes: list[Box] = field(default_factory=list)
+    items: list[TextItem | ImageItem] = field(default_factory=list)
+
+
+# Exit actions recorded on the traversal stack (bit flags).
+_BOX, _LINK, _PICTURE, _PRE, _NOSCRIPT, _FIGURE = 1, 2, 4, 8, 16, 32
+_DEADLINE_EVERY = 1024  # elements between clock checks
+_DATA_TABLE_BLOCKERS = "table table, div, p, ul, ol, img, picture, h1, h2, h3, h4, h5, h6, blockquote, pre"
+
+
+def _norm(raw: str) -> str:
+    if "\n" not in raw:
+        return " ".join(raw.split())
+    lines = (" ".join(line.split()) for line in raw.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _table_text(table) -> str | None:
+    """A data table as text (a row a line, cells joined by " | "), or None for a layout table."""
+    if table.css_first(_DATA_TABLE_BLOCKERS) is not None:
+        return None
+    rows = []
+    for tr in table.css("tr"):
+        cells = [" ".join(c.text(separator=" ").split()) for c in tr.css("th, td")]
+        cells = [c for c in cells if c]
+        if cells:
+            rows.append(" | ".join(cells))
+    if len(rows) < 2:
+        return None
+    caption = table.css_first("caption")
+    if caption is not None and (cap := " ".join(caption.text(separator=" ").split())):
+        rows.insert(0, cap)
+    return "\n".join(rows)
+
+
+def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkResult:
+    """Walk the subtree of `body` (a selectolax node) into boxes and items."""
+    result = WalkResult()
+    boxes, items = result.boxes, result.items
+    boxes.append(Box(-1, "body"))
+    buf: list[str] = []
+    buf_link = 0
+    cur = 0
+    link_depth = pre_depth = noscript_depth = 0
+    picture_sources: list[str] | None = None
+    figure_starts: list[int] = []
+    stack: list[tuple[object, int, int]] = []  # (node, exit flags, box to return to)
+    checked = 0
+
+    def flush() -> None:
+        nonlocal buf_link
+        if not buf:
+            return
+        raw = "".join(buf)
+        buf.clear()
+        text = raw.strip("\n").rstrip() if pre_depth else _norm(raw)
+        link = buf_link
+        buf_link = 0
+        if not text:
+            return
+        if link:
+            link = min(len(text), link * len(text) // max(1, len(raw)))
+        box = boxes[cur]
+        tag = box.tag if box.tag in TEXT_NODE_TAGS else "p"
+        items.append(TextItem(cur, text, tag, link))
+        box.text += len(text)
+        box.link += link
+        box.commas += text.count(",") + text.count("，") + text.count("、")
+        box.paragraphs += 1
+
+    def add_image(attrs: dict) -> None:
+        url = img.pick_url(attrs, max_srcset_width, picture_sources or ())
+        if url is None:
+            reason = "image.data_uri" if img.has_data_uri(attrs) else "image.no_src"
+            item = ImageItem(cur, None, reason)
+        else:
+            absolute = resolve(url, base_url)
+            if absolute is None:
+                item = ImageItem(cur, None, "image.data_uri" if url.startswith("data:") else "image.bad_url")
+            else:
+                reason = img.rejection(attrs, absolute)
+                node = None if reason else ImageNode(absolute, alt=" ".join((attrs.get("alt") or "").split()))
+                item = ImageItem(cur, node, reason or "")
+        if noscript_depth and items and isinstance(items[-1], ImageItem) and not "".join(buf).strip():
+            # <noscript> right after a lazy image: the same picture, spelled for script-less readers.
+            if items[-1].node is None and item.node is not None:
+                items[-1] = item
+            return
+        if item.node is not None:
+            boxes[cur].images += 1
+        items.append(item)
+
+    node = body.child
+    stack.append((body, _BOX, 0))
+    while stack:
+        if node is None:
+            done, flags, back = stack.pop()
+            if flags & _BOX:
+                flush()
+                child_box = boxes[cur]
+                if child_box.parent >= 0:
+                    parent = boxes[child_box.parent]
+                    parent.text += child_box.text
+                    parent.link += child_box.link
+                    parent.commas += child_box.commas
+                    parent.images += child_box.images
+                cur = back
+            if flags & _LINK:
+                link_depth -= 1
+            if flags & _PICTURE:
+                picture_sources = None
+            if flags & _PRE:
+                pre_depth -= 1
+            if flags & _NOSCRIPT:
+                noscript_depth -= 1
+            if flags & _FIGURE:
+                _attach_caption(items, figure_starts.pop())
+            node = done.next if stack else None
+            continue
+        tag = node.tag
+        if tag == "-text":
+            text = node.text_content
+            if text:
+                buf.append(text)
+                if link_depth:
+                    buf_link += len(text)
+            node = node.next
+            continue
+        checked += 1
+        if checked % _DEADLINE_EVERY == 0 and time.monotonic() > deadline:
+            raise WalkTimeout()
+        if tag is None or tag[0] in "_#!" or tag in SKIP_TAGS:
+            node = node.next
+            continue
+        if tag == "br":
+            buf.append("\n")
+            node = node.next
+            continue
+        if tag == "img" or tag == "amp-img":
+            attrs = node.attributes
+            if tag == "img" or not node.css_first("img"):
+                add_image(attrs)
+            node = node.next
+            continue
+        if tag == "source":
+            if picture_sources is not None:
+                srcset = node.attrs.get("srcset") or node.attrs.get("data-srcset")
+                if srcset:
+                    picture_sources.append(srcset)
+            node = node.next
+            continue
+        flags = 0
+        back = cur
+        if tag in BLOCK_TAGS:
+            attrs = node.attributes
+            style = attrs.get("style")
+            if "hidden" in attrs or (style and HIDDEN_STYLE.search(style.lower())):
+                node = node.next
+                continue
+            flush()
+            if tag == "table":
+                table = _table_text(node)
+                if table is not None:
+                    boxes.append(Box(cur, "table", in_article=boxes[cur].in_article))
+                    cur_saved, cur = cur, len(boxes) - 1
+                    buf.append(table)
+                    pre_depth += 1
+                    flush()
+                    pre_depth -= 1
+                    table_box = boxes[cur]
+                    parent = boxes[cur_saved]
+                    parent.text += table_box.text
+                    parent.commas += table_box.commas
+                    cur = cur_saved
+                    node = node.next
+                    continue
+            class_id = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
+            role = (attrs.get("role") or "").lower()
+            parent_box = boxes[cur]
+            in_article = parent_box.in_article or tag in ("article", "main") or role == "main"
+            chrome = (
+                tag in BOILERPLATE_TAGS
+                or role in BOILERPLATE_ROLES
+                or (tag == "header" and not in_article)
+                or (len(class_id) > 1 and is_unlikely(class_id))
+            )
+            boxes.append(Box(cur, tag, class_weight(class_id), chrome, in_article=in_article))
+            cur = len(boxes) - 1
+            flags = _BOX
+            if tag == "pre":
+                pre_depth += 1
+                flags |= _PRE
+            elif tag == "figure":
+                figure_starts.append(len(items))
+                flags |= _FIGURE
+        elif tag == "a":
+            link_depth += 1
+            flags = _LINK
+        elif tag == "picture":
+            picture_sources = []
+            flags = _PICTURE
+        elif tag == "noscript":
+            noscript_depth += 1
+            flags = _NOSCRIPT
+        child = node.child
+        if child is None:
+            stack.append((node, flags, back))
+            node = None
+            continue
+        stack.append((node, flags, back))
+        node = child
+    flush()
+    return result
+
+
+def _attach_caption(items: list, start: int) -> None:
+    """Inside a <figure>: the caption goes into its images' metadata and right after them."""
+    fig = items[start:]
+    pics = [i for i in fig if isinstance(i, ImageItem) and i.node is not None]
+    caps = [i for i in fig if isinstance(i, TextItem) and i.tag == "figcaption"]
+    if not pics or not caps:
+        return
+    caption = " ".join(c.text for c in caps)
+    for pic in pics:
+        pic.node.caption = caption
+    last_pic = max(items.index(p, start) for p in pics)
+    if any(items.index(c, start) < last_pic for c in caps):
+        rest = [i for i in fig if not (isinstance(i, TextItem) and i.tag == "figcaption")]
+        pos = rest.index(pics[-1]) + 1
+        items[start:] = rest[:pos] + caps + rest[pos:]

@@ -1,0 +1,147 @@
+"""The document browser's filters: parsed from a query string, applied to the index, paged."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields, replace
+from typing import Iterable
+from urllib.parse import urlencode
+
+from builder.inspect.corpus_index import KEPT, REJECTS, CorpusIndex, SampleEntry
+
+PAGE_SIZE = 20
+SORTS = {
+    "": "shard order",
+    "score_desc": "score, high first",
+    "score_asc": "score, low first",
+    "words_desc": "most words",
+    "images_desc": "most images",
+}
+
+
+def _float(value: str, notes: list[str], name: str) -> float | None:
+    if not value.strip():
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        notes.append(f"{name}: {value!r} is not a number, ignored")
+        return None
+    if math.isnan(number):
+        notes.append(f"{name}: NaN ignored")
+        return None
+    return number
+
+
+@dataclass(frozen=True)
+class DocQuery:
+    subset: str = KEPT
+    q: str = ""  # substring of the URL, case-insensitive
+    domain: str = ""
+    lang: str = ""
+    reason: str = ""  # drop reason (rejects)
+    score: str = ""  # score name the min/max bounds and score sorts apply to
+    min: float | None = None
+    max: float | None = None
+    sort: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_params(cls, params: dict[str, list[str]], notes: list[str] | None = None) -> DocQuery:
+        """Lenient parse: a bad value is ignored (with a note), never an error page."""
+        notes = notes if notes is not None else []
+
+        def get(name: str) -> str:
+            values = params.get(name) or [""]
+            return values[0].strip()
+
+        subset = get("subset") or KEPT
+        if subset not in (KEPT, REJECTS):
+            notes.append(f"subset: {subset!r} unknown, showing kept documents")
+            subset = KEPT
+        sort = get("sort")
+        if sort not in SORTS:
+            notes.append(f"sort: {sort!r} unknown, ignored")
+            sort = ""
+        try:
+            page = max(1, int(get("page") or 1))
+        except ValueError:
+            notes.append(f"page: {get('page')!r} is not a number")
+            page = 1
+        return cls(subset=subset, q=get("q"), domain=get("domain"), lang=get("lang"), reason=get("reason"),
+                   score=get("score"), min=_float(get("min"), notes, "min"), max=_float(get("max"), notes, "max"),
+                   sort=sort, page=page)
+
+    def params(self, **changes: object) -> str:
+        """This query (with `changes`) as a query string, default values left out."""
+        query = replace(self, **changes) if changes else self
+        pairs = []
+        for f in fields(query):
+            value = getattr(query, f.name)
+            if value != f.default and value is not None:
+                pairs.append((f.name, f"{value:g}" if isinstance(value, float) else str(value)))
+        return urlencode(pairs)
+
+    def matches(self, entry: SampleEntry) -> bool:
+        if self.q and self.q.lower() not in entry.url.lower():
+            return False
+        if self.domain and entry.domain != self.domain:
+            return False
+        if self.lang and entry.lang != self.lang:
+            return False
+        if self.reason and entry.drop_reason != self.reason:
+            return False
+        if self.score and (self.min is not None or self.max is not None):
+            value = entry.scores.get(self.score)
+            if value is None:
+                return False
+            if self.min is not None and value < self.min:
+                return False
+            if self.max is not None and value > self.max:
+                return False
+        return True
+
+    def select(self, index: CorpusIndex) -> list[SampleEntry]:
+        """Every matching sample of the subset, in the requested order."""
+        found = [e for e in index.subset(self.subset).samples if self.matches(e)]
+        return _sorted(found, self.sort, self.score)
+
+
+def _sorted(entries: list[SampleEntry], sort: str, score: str) -> list[SampleEntry]:
+    if sort in ("score_desc", "score_asc") and score:
+        with_score = [e for e in entries if score in e.scores]
+        without = [e for e in entries if score not in e.scores]
+        with_score.sort(key=lambda e: e.scores[score], reverse=sort == "score_desc")
+        return with_score + without  # documents without that score last, in either direction
+    if sort == "words_desc":
+        return sorted(entries, key=lambda e: -e.words)
+    if sort == "images_desc":
+        return sorted(entries, key=lambda e: -e.n_images)
+    return entries
+
+
+@dataclass
+class Page:
+    entries: list[SampleEntry]
+    number: int
+    pages: int
+    total: int
+    first: int  # 1-based position of the first entry on this page
+
+
+def paginate(entries: list[SampleEntry], page: int, size: int = PAGE_SIZE) -> Page:
+    pages = max(1, math.ceil(len(entries) / size))
+    number = min(page, pages)
+    start = (number - 1) * size
+    return Page(entries[start:start + size], number, pages, len(entries), start + 1)
+
+
+def neighbours(entries: Iterable[SampleEntry], key: str) -> tuple[SampleEntry | None, SampleEntry | None, int]:
+    """The samples before and after `key` in a result list, and its 0-based position (-1 if absent)."""
+    previous: SampleEntry | None = None
+    listed = list(entries)
+    for i, entry in enumerate(listed):
+        if entry.key == key:
+            return previous, listed[i + 1] if i + 1 < len(listed) else None, i
+        previous = entry
+    return None, None, -1

@@ -1,0 +1,28 @@
+"""What one fetch gave: the response, or the reason it failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class FetchResult:
+    url: str  # the URL asked for
+    final_url: str | None = None  # after redirects
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names, repeats joined by ", "
+    header_items: list[tuple[str, str]] = field(default_factory=list)  # every header line, in order
+    body: bytes = b""
+    # Why the fetch failed: "http_404", "timeout", "robots_disallowed", "ssrf_blocked", "too_large", ...
+    error: str | None = None
+    attempts: int = 0
+    elapsed_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def header_values(self, name: str) -> list[str]:
+        """Every value of header `name` (case-insensitive), one per header line."""
+        name = name.lower()
+        return [v for k, v in self.header_items if k.lower() == name]
