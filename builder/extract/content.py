@@ -57,7 +57,9 @@ def select(walked: WalkResult) -> list[TextItem | ImageItem]:
         return [i for i in items if keep[i.box]]
     final = {b: score[b] * (1 - link_density(boxes[b])) for b in candidates}
     top = max(candidates, key=lambda b: final[b])
-    top = _climb(boxes, top, final, scored, score)
+    best = final[top]
+    top = _climb(boxes, top, final)
+    final.setdefault(top, best)
 
     region = [False] * n
     region[top] = True
@@ -82,7 +84,7 @@ def select(walked: WalkResult) -> list[TextItem | ImageItem]:
     return out
 
 
-def _climb(boxes: list[Box], top: int, final: dict[int, float], scored: list[bool], score: list[float]) -> int:
+def _climb(boxes: list[Box], top: int, final: dict[int, float]) -> int:
     """Move up from the best box while its parent is the better container of the same article."""
     ranked = sorted(final, key=lambda b: final[b], reverse=True)[:5]
     alternatives = [b for b in ranked[1:] if final[b] >= 0.75 * final[top]]
