@@ -12,7 +12,8 @@ HELP = "browse an output folder (dashboard, documents, rejects) in a local read-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="output folder of `loom run`")
-    parser.add_argument("--port", type=int, default=8000, help="port to listen on; 0 picks a free one (default 8000)")
+    parser.add_argument("--port", type=int, default=8000,
+                        help="port to listen on; 0 picks a free one (default 8000)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--report", action="store_true",

@@ -222,7 +222,7 @@ def _fill_entry(entry: SampleEntry, data: dict[str, Any], images: list[ImageStat
     entry.scores = {k: v for k, v in ((k, _number(v)) for k, v in (data.get("scores") or {}).items())
                     if v is not None}
     infos = data.get("image_info") or [None] * len(refs)
-    for ref, info in zip(refs, infos):
+    for ref, info in zip(refs, infos, strict=False):
         if ref is None or ref not in entry.members:
             continue
         entry.n_images_stored += 1

@@ -69,8 +69,8 @@ class DocQuery:
             notes.append(f"page: {get('page')!r} is not a number")
             page = 1
         return cls(subset=subset, q=get("q"), domain=get("domain"), lang=get("lang"), reason=get("reason"),
-                   score=get("score"), min=_float(get("min"), notes, "min"), max=_float(get("max"), notes, "max"),
-                   sort=sort, page=page)
+                   score=get("score"), min=_float(get("min"), notes, "min"),
+                   max=_float(get("max"), notes, "max"), sort=sort, page=page)
 
     def params(self, **changes: object) -> str:
         """This query (with `changes`) as a query string, default values left out."""
@@ -136,7 +136,8 @@ def paginate(entries: list[SampleEntry], page: int, size: int = PAGE_SIZE) -> Pa
     return Page(entries[start:start + size], number, pages, len(entries), start + 1)
 
 
-def neighbours(entries: Iterable[SampleEntry], key: str) -> tuple[SampleEntry | None, SampleEntry | None, int]:
+def neighbours(entries: Iterable[SampleEntry],
+               key: str) -> tuple[SampleEntry | None, SampleEntry | None, int]:
     """The samples before and after `key` in a result list, and its 0-based position (-1 if absent)."""
     previous: SampleEntry | None = None
     listed = list(entries)

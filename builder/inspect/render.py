@@ -100,7 +100,7 @@ def document_nodes(data: dict[str, Any], entry: SampleEntry) -> list[dict[str, A
     text_info = data.get("text_info") or [None] * len(texts)
     image_info = data.get("image_info") or [None] * len(texts)
     nodes: list[dict[str, Any]] = []
-    for i, (text, image) in enumerate(zip(texts, images)):
+    for i, (text, image) in enumerate(zip(texts, images, strict=False)):
         if text is not None:
             info = (text_info[i] if i < len(text_info) else None) or {}
             nodes.append({"kind": "text", "text": text, "tag": info.get("tag", "p"),
@@ -113,7 +113,8 @@ def document_nodes(data: dict[str, Any], entry: SampleEntry) -> list[dict[str, A
                 "member": str(image),
                 "stored": ref is not None and str(image).rpartition(".")[2] in IMAGE_EXTS,
                 "nbytes": ref.size if ref else 0,
-                "info": info,
+                **{k: info.get(k) or "" for k in ("src", "width", "height", "format", "alt", "caption")},
+                "scores": info.get("scores") or {},
                 "extra": {k: v for k, v in info.items() if k not in CAPTION_KEYS},
             })
     return nodes

@@ -24,8 +24,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from builder.inspect.corpus_index import KEPT, REJECTS, CorpusIndex
 from builder.inspect.query import DocQuery
-from builder.inspect.report import REPORT_NAME
 from builder.inspect.render import render_dashboard, render_doc, render_docs, render_error
+from builder.inspect.report import REPORT_NAME
 from builder.inspect.summary import Summary, summarize
 from builder.shards.format import IMAGE_EXTS, KEY_RE, MANIFEST_NAME, STATS_NAME
 

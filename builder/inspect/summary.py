@@ -96,7 +96,8 @@ def summarize(index: CorpusIndex) -> Summary:
     )
     summary.charts = _charts(summary, kept)
     if manifest and manifest.get("samples") is not None and manifest["samples"] != summary.documents:
-        problems.append(f"manifest lists {manifest['samples']} samples but the shards hold {summary.documents}")
+        problems.append(f"manifest lists {manifest['samples']} samples "
+                        f"but the shards hold {summary.documents}")
     return summary
 
 

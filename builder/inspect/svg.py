@@ -16,6 +16,7 @@ import numpy as np
 BAR_COLOR = "#4c78a8"
 DROP_COLOR = "#e45756"
 TEXT_COLOR = "#333"
+AXIS_FONT = f'font-size="10" text-anchor="end" fill="{TEXT_COLOR}"'
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def edge_bins(values: Sequence[float], edges: Sequence[float], labels: Sequence[
     arr = np.asarray(values, dtype=float)
     idx = np.searchsorted(np.asarray(edges[1:-1], dtype=float), arr, side="right")
     counts = np.bincount(idx, minlength=len(labels)) if len(arr) else np.zeros(len(labels), int)
-    return [Bin(label, int(c), f"{label}: {int(c)}") for label, c in zip(labels, counts)]
+    return [Bin(label, int(c), f"{label}: {int(c)}") for label, c in zip(labels, counts, strict=False)]
 
 
 def histogram_svg(bins: Sequence[Bin], label: str, width: int = 460, height: int = 190,
@@ -96,8 +97,8 @@ def histogram_svg(bins: Sequence[Bin], label: str, width: int = 460, height: int
         f'width="{width}" height="{height}" role="img" aria-label="{escape(label)}">',
         f'<text x="{left}" y="12" font-size="12" fill="{TEXT_COLOR}">{escape(label)}</text>',
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#999"/>',
-        f'<text x="{left - 4}" y="{top + 4}" font-size="10" text-anchor="end" fill="{TEXT_COLOR}">{peak}</text>',
-        f'<text x="{left - 4}" y="{top + plot_h}" font-size="10" text-anchor="end" fill="{TEXT_COLOR}">0</text>',
+        f'<text x="{left - 4}" y="{top + 4}" {AXIS_FONT}>{peak}</text>',
+        f'<text x="{left - 4}" y="{top + plot_h}" {AXIS_FONT}>0</text>',
     ]
     for i, b in enumerate(bins):
         h = plot_h * b.count / peak
