@@ -64,7 +64,7 @@ class ShardWriter:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         name = f"{self.prefix}-{len(self.shards):05d}.tar"
         self._tmp_path = self.out_dir / (name + ".tmp")
-        self._tar = tarfile.open(self._tmp_path, "w", format=tarfile.GNU_FORMAT)
+        self._tar = tarfile.open(self._tmp_path, "w", format=tarfile.GNU_FORMAT)  # noqa: SIM115 - lives across writes
         self._samples = 0
 
     def _add(self, name: str, payload: bytes) -> None:

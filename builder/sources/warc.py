@@ -15,13 +15,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 from warcio.archiveiterator import ArchiveIterator
 
 from builder.context import RunContext
-from builder.sources import brotli_compat  # noqa: F401  (registers the brotli adapter)
 from builder.document import Provenance
+from builder.sources import brotli_compat  # noqa: F401  (registers the brotli adapter)
 from builder.sources.config import WarcSourceConfig
 from builder.sources.errors import SourceError
 from builder.sources.files import expand_paths
@@ -63,10 +63,27 @@ def _looks_like_html(head: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
 
 
-PayloadWanted = Callable[[str, str], bool]  # (record type, content type) -> read the payload?
+SNIFF_BYTES = 2048
 
 
-def _iter_records(path: Path, wants_payload: PayloadWanted | None, max_payload: int) -> Iterator[_Record]:
+def _read_page_payload(record, media: str, max_payload: int) -> bytes | None:
+    """The payload of a record that may be a page; None when it is not HTML.
+
+    A declared HTML type is read up to the cap; an undeclared or odd one is sniffed first,
+    so a PDF or a video inside an archive costs 2 KB, not its whole size.
+    """
+    if media.startswith("image/"):
+        return None
+    stream = record.content_stream()
+    if media in HTML_TYPES:
+        return stream.read(max_payload + 1)
+    head = stream.read(SNIFF_BYTES)
+    if not _looks_like_html(head):
+        return None
+    return head + stream.read(max_payload + 1 - len(head))
+
+
+def _iter_records(path: Path, read_pages: bool, max_payload: int) -> Iterator[_Record]:
     """Records of the archive with offsets. Raises on damage; callers decide what that means."""
     with open(path, "rb") as fh:
         it = ArchiveIterator(fh, arc2warc=True)
@@ -80,8 +97,8 @@ def _iter_records(path: Path, wants_payload: PayloadWanted | None, max_payload: 
             rec_type = record.rec_type or "unknown"
             content_type = headers.get("content-type") or record.rec_headers.get_header("Content-Type") or ""
             payload = None
-            if wants_payload is not None and wants_payload(rec_type, content_type):
-                payload = record.content_stream().read(max_payload + 1)
+            if read_pages and rec_type in PAGE_RECORD_TYPES and status in (None, 200):
+                payload = _read_page_payload(record, _media_type(content_type), max_payload)
             yield _Record(
                 rec_type=rec_type,
                 url=record.rec_headers.get_header("WARC-Target-URI") or "",
@@ -94,6 +111,11 @@ def _iter_records(path: Path, wants_payload: PayloadWanted | None, max_payload: 
                 record_id=record.rec_headers.get_header("WARC-Record-ID"),
                 payload=payload,
             )
+
+
+def _is_plausible(rec: _Record) -> bool:
+    """A real record, not garbage that the lenient ARC parser turned into one."""
+    return rec.rec_type == "warcinfo" or "://" in rec.url or rec.url.startswith(("dns:", "urn:"))
 
 
 class WarcImageArchive:
@@ -128,7 +150,7 @@ def index_images(path: Path) -> dict[str, tuple[int, int]]:
     """URL → (offset, length) of every successful image response in the archive (up to any damage)."""
     index: dict[str, tuple[int, int]] = {}
     try:
-        for rec in _iter_records(path, wants_payload=None, max_payload=0):
+        for rec in _iter_records(path, read_pages=False, max_payload=0):
             if rec.rec_type in PAGE_RECORD_TYPES and _media_type(rec.content_type).startswith("image/") \
                     and (rec.status in (None, 200)) and rec.url:
                 index.setdefault(rec.url, (rec.offset, rec.length))
@@ -166,13 +188,8 @@ class WarcSource:
         ctx.stats.count("archive.images_indexed", len(index))
         max_bytes = self.loom_config.extract.max_page_bytes
         stats = ctx.stats
-        n_records = 0
-
-        def wants_payload(rec_type: str, content_type: str) -> bool:
-            media = _media_type(content_type)
-            return rec_type in PAGE_RECORD_TYPES and (media in HTML_TYPES or media in ("", "text/plain"))
-
-        records = _iter_records(path, wants_payload, max_payload=max_bytes)
+        n_records = n_plausible = end = 0
+        records = _iter_records(path, read_pages=True, max_payload=max_bytes)
         while True:
             try:
                 rec = next(records)
@@ -180,30 +197,40 @@ class WarcSource:
                 break
             except Exception as exc:  # ArchiveLoadFailed, zlib/gzip errors, EOF in a record, ...
                 reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                if n_records == 0:
+                if n_plausible == 0:
                     raise SourceError(f"{path}: cannot read archive: {reason}") from None
-                stats.count("archive.damaged")
-                stats.error(f"{path}: archive damaged after {n_records} records ({reason}); "
-                            "the records before the damage were used")
-                break
+                self._damaged(ctx, path, n_records, reason)
+                return
             n_records += 1
+            n_plausible += _is_plausible(rec)
+            end = rec.offset + rec.length
             stats.count("record.in")
             page = self._to_page(rec, path, max_bytes, stats)
             if page is not None:
                 stats.count("record.out")
                 yield page
+        # warcio stops quietly at a gzip member cut short: bytes left over mean a truncated archive.
+        leftover = path.stat().st_size - end
+        if n_records and leftover > 16:
+            self._damaged(ctx, path, n_records, f"{leftover} trailing bytes are not a complete record")
+
+    @staticmethod
+    def _damaged(ctx: RunContext, path: Path, n_records: int, reason: str) -> None:
+        ctx.stats.count("archive.damaged")
+        ctx.stats.error(f"{path}: archive damaged after {n_records} records ({reason}); "
+                        "the records before the damage were used")
 
     @staticmethod
     def _to_page(rec: _Record, path: Path, max_bytes: int, stats) -> Page | None:
         if rec.rec_type not in PAGE_RECORD_TYPES:
             stats.drop(f"record.{rec.rec_type}")
             return None
-        media = _media_type(rec.content_type)
-        if rec.payload is None or (media not in HTML_TYPES and not _looks_like_html(rec.payload)):
-            stats.drop("record.image" if media.startswith("image/") else "record.not_html")
-            return None
         if rec.status is not None and rec.status != 200:
             stats.drop("record.http_redirect" if 300 <= rec.status < 400 else "record.http_error")
+            return None
+        if rec.payload is None:
+            media = _media_type(rec.content_type)
+            stats.drop("record.image" if media.startswith("image/") else "record.not_html")
             return None
         if len(rec.payload) > max_bytes:
             stats.drop("record.too_large")

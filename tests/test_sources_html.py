@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import gzip
+
+from builder.config import parse_config
+from builder.context import RunContext
+from builder.sources import plan_partitions
+from builder.sources.html import HtmlSource
+
+
+def _read(cfg):
+    source = HtmlSource(cfg.sources[0], 0, cfg)
+    ctx = RunContext(cfg)
+    pages = [p for part in source.partitions() for p in source.read(part, ctx)]
+    return pages, ctx
+
+
+def test_files_folders_gzip_and_url_map(tmp_path):
+    site = tmp_path / "site"
+    (site / "sub").mkdir(parents=True)
+    (site / "a.html").write_bytes(b"<html><p>a</p></html>")
+    (site / "sub" / "b.html.gz").write_bytes(gzip.compress(b"<html><p>b</p></html>"))
+    (site / "notes.txt").write_text("not a page")
+    (tmp_path / "map.tsv").write_text("site/a.html\thttps://example.org/a\n")
+    cfg = parse_config({"sources": [{"type": "html", "paths": [str(site)], "urls": "map.tsv"}]},
+                       base_dir=tmp_path)
+    pages, ctx = _read(cfg)
+    by_url = {p.url: p.body for p in pages}
+    assert by_url["https://example.org/a"] == b"<html><p>a</p></html>"
+    assert by_url[(site / "sub" / "b.html.gz").resolve().as_uri()] == b"<html><p>b</p></html>"
+    assert ctx.stats.counts["record.in"] == 2 and ctx.stats.imbalances(("record",)) == []
+
+
+def test_one_url_for_all_and_partition_size(tmp_path):
+    for i in range(5):
+        (tmp_path / f"p{i}.html").write_text(f"<p>{i}</p>")
+    cfg = parse_config({"sources": [{"type": "html", "paths": [str(tmp_path / "*.html")],
+                                     "url": "http://fakehost/test/page.html", "files_per_partition": 2}]})
+    assert [len(p.items) for p in plan_partitions(cfg)] == [2, 2, 1]
+    pages, _ = _read(cfg)
+    assert {p.url for p in pages} == {"http://fakehost/test/page.html"}
+
+
+def test_oversized_and_unreadable_files_are_counted(tmp_path):
+    (tmp_path / "big.html").write_bytes(b"<p>" + b"x" * 2000 + b"</p>")
+    (tmp_path / "bad.html.gz").write_bytes(b"not gzip at all")
+    cfg = parse_config({"sources": [{"type": "html", "paths": [str(tmp_path)]}],
+                        "extract": {"max_page_bytes": 1000}})
+    pages, ctx = _read(cfg)
+    assert pages == []
+    assert ctx.stats.drops == {"record.too_large": 1, "record.unreadable": 1}
+    assert "bad.html.gz" in ctx.stats.errors[0]
