@@ -56,7 +56,7 @@ class Idefics2Collator:
     def fit_documents(self, docs: Sequence[Document]) -> list[list[Node]]:
         sequences: list[list[Node]] = []
         for doc in docs:
-            fitted = self.fitter.fit(self._decodable(doc.nodes))
+            fitted = self.fitter.fit(self.decoded_nodes(doc.nodes))
             self.counts[f"doc.{fitted.outcome}"] += 1
             sequences.extend(fitted.sequences)
         return sequences
@@ -97,7 +97,7 @@ class Idefics2Collator:
                 labels[row, :n_prompt] = IGNORE_INDEX
         return labels
 
-    def _decodable(self, nodes: Sequence[Node]) -> list[Node]:
+    def decoded_nodes(self, nodes: Sequence[Node]) -> list[Node]:
         """The nodes whose images decode, each image node carrying its decoded picture."""
         kept: list[Node] = []
         for node in nodes:

@@ -1,0 +1,1 @@
+"""Validation of loom output: integrity of the shards, then Idefics2 processor, generation and training."""

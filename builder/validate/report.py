@@ -117,7 +117,8 @@ def render_html(report: ValidationReport) -> str:
     for c in report.checks:
         state = "<span class=ok>pass</span>" if c.ok else "<span class=bad>fail</span>"
         problems = "".join(f"<li><code>{_esc(p)}</code></li>" for p in c.problems)
-        more = f"<li>… {c.problem_count - len(c.problems)} more</li>" if c.problem_count > len(c.problems) else ""
+        hidden = c.problem_count - len(c.problems)
+        more = f"<li>… {hidden} more</li>" if hidden > 0 else ""
         details = f"<pre>{_esc(json.dumps(c.details, indent=1, default=str))}</pre>" if c.details else ""
         rows.append(f"<tr><td>{_esc(c.name)}</td><td>{state}</td><td>{_esc(c.summary)}"
                     f"<ul>{problems}{more}</ul>{details}</td></tr>")
@@ -126,8 +127,8 @@ def render_html(report: ValidationReport) -> str:
         f"<td><pre>{_esc(g.get('output'))}</pre></td></tr>"
         for g in report.info.get("generations", [])
     )
-    gen_table = (f"<h2>Generations</h2><table><tr><th>sample</th><th>prompt</th><th>output</th></tr>{gens}</table>"
-                 if gens else "")
+    gen_table = (f"<h2>Generations</h2><table><tr><th>sample</th><th>prompt</th><th>output</th></tr>"
+                 f"{gens}</table>" if gens else "")
     info = {k: v for k, v in report.info.items() if k != "generations"}
     return (f"<!doctype html><html><head><meta charset=utf-8><title>loom validation</title>"
             f"<style>{_CSS}</style></head><body><h1>loom validation of {_esc(report.target)}</h1>"

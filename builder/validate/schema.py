@@ -54,7 +54,7 @@ def _alignment_problems(data: dict[str, Any], key: str) -> list[str]:
                 f"({len(texts)}/{len(images)}/{len(text_info)}/{len(image_info)})"]
     problems = []
     n_image = 0
-    for i, (text, image) in enumerate(zip(texts, images)):
+    for i, (text, image) in enumerate(zip(texts, images, strict=True)):
         if (text is None) == (image is None):
             problems.append(f"{key}: position {i} must hold exactly one of a text and an image")
             continue

@@ -11,9 +11,9 @@ import random
 
 from builder.document import Document, ImageNode, Node, Provenance, TextNode, document_key
 
-_WORDS = ("the river bridge old town photo night market city museum garden street train "
-          "music food bread coffee mountain lake forest snow summer winter people history "
-          "a of and in on with at from by for").split()
+_WORDS = ["the", "river", "bridge", "old", "town", "photo", "night", "market", "city", "museum",
+          "garden", "street", "train", "music", "food", "bread", "coffee", "mountain", "lake", "forest",
+          "snow", "summer", "winter", "people", "history", "a", "of", "and", "in", "on", "with", "at"]
 
 
 def synthetic_image(rng: random.Random, fmt: str = "PNG") -> tuple[bytes, int, int]:
