@@ -109,7 +109,7 @@ class InspectHandler(BaseHTTPRequestHandler):
             return
         host = (self.headers.get("Host") or "").strip()
         name = host[1:].partition("]")[0] if host.startswith("[") else host.rpartition(":")[0] or host
-        if name.lower() not in self.allowed_hosts:
+        if host and name.lower() not in self.allowed_hosts:  # no Host at all: not a browser
             raise _Response(HTTPStatus.FORBIDDEN, f"unexpected Host header {host!r}")
 
     def _route(self) -> tuple[HTTPStatus, str, bytes, dict[str, str]]:
