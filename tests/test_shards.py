@@ -75,7 +75,7 @@ def test_rotation_by_count_and_by_bytes(tmp_path):
 
 
 def test_manifest_lists_counts_sizes_and_checksums(tmp_path):
-    shards = _write(tmp_path, [make_document(i) for i in range(5)], max_samples=2)
+    _write(tmp_path, [make_document(i) for i in range(5)], max_samples=2)
     manifest = read_manifest(tmp_path)
     assert manifest["format_version"] == 1 and manifest["samples"] == 5
     assert manifest["config"] == {"name": "test"}
