@@ -2,8 +2,57 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field, field_validator
+
 from builder.config_base import Section
+from builder.net.config import FetchConfig
+
+WEB_FORMATS = ["JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF", "ICO", "AVIF"]  # JPEG covers MPO
+
+
+class DecodeConfig(Section):
+    max_bytes: int = 20 * 1024 * 1024  # larger inputs are dropped as image.too_large
+    max_pixels: int = 40_000_000  # width*height above this: image.decompression_bomb (checked before loading)
+    max_frames: int = 1000  # animated images with more frames are dropped; others keep their first frame
+    formats: list[str] = Field(default_factory=lambda: list(WEB_FORMATS))  # Pillow format names accepted
+    resize_max_side: int | None = 980  # longest side after resizing (Idefics2's); null: never resize
+    output_format: Literal["jpeg", "webp", "png"] = "jpeg"  # format of re-encoded bytes
+    quality: int = 90  # JPEG / WebP quality
+    keep_original: bool = False  # store the original bytes when no change was needed (RGB/L JPEG/PNG/WebP)
+
+    @field_validator("formats")
+    @classmethod
+    def _upper(cls, value: list[str]) -> list[str]:
+        return [f.upper() for f in value]
+
+    @field_validator("quality")
+    @classmethod
+    def _quality(cls, value: int) -> int:
+        if not 1 <= value <= 100:
+            raise ValueError("quality must be between 1 and 100")
+        return value
+
+
+class PolicyConfig(Section):
+    x_robots_tag: bool = True  # honour X-Robots-Tag noai/noimageai/noindex/noimageindex/none
+    meta_robots: bool = True  # honour the page's <meta name=robots> noai/noimageai for all its images
+    noindex_blocks: bool = True  # noindex/noimageindex/none also drop the image (image.noindex)
 
 
 class ImagesConfig(Section):
     enabled: bool = True  # False: keep image nodes as URLs only, fetch nothing
+    threads: int = 32  # worker threads fetching and decoding
+    max_docs_in_flight: int = 256  # documents held while their images are fetched (order is kept)
+    cache_dir: str | None = None  # content-addressed cache of fetched bytes; null: no cache
+    fetch: FetchConfig = Field(default_factory=FetchConfig)
+    decode: DecodeConfig = Field(default_factory=DecodeConfig)
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
+
+    @field_validator("threads", "max_docs_in_flight")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be >= 1")
+        return value

@@ -210,7 +210,8 @@ class Fetcher:
             finally:
                 self.limiter.release(host)
             result.attempts = attempt + 1
-            retryable = result.error in RETRY_ERRORS or (
+            # A request cut by the total deadline is not retried: a slow drip would only repeat.
+            retryable = (result.error in RETRY_ERRORS and not result.deadline_hit) or (
                 result.error is None and result.status in RETRY_STATUS
             )
             if not retryable or attempt == cfg.retries:
@@ -259,8 +260,9 @@ class Fetcher:
         finally:
             self.watchdog.cancel(token)
             set_current_handle(None)
-        if handle.aborted and result.error is None:
-            result.error = "timeout"  # the deadline cut the body short
+        if handle.aborted:
+            result.error = "timeout"  # the total deadline cut the request short
+            result.deadline_hit = True
         if result.error is not None:
             result.body = b""
         return result

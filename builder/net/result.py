@@ -16,6 +16,7 @@ class FetchResult:
     # Why the fetch failed: "http_404", "timeout", "robots_disallowed", "ssrf_blocked", "too_large", ...
     error: str | None = None
     attempts: int = 0
+    deadline_hit: bool = False  # the total deadline (not a connect/read timeout) ended it
     elapsed_s: float = 0.0
 
     @property

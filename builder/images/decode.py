@@ -1,0 +1,180 @@
+"""Decode, check, normalise, resize, re-encode and hash one image with Pillow.
+
+Limits come before work: bytes first, then the header's pixel count (a decompression bomb
+is refused before any pixel is decoded), then frames. JPEGs are decoded at a reduced
+scale when they will be shrunk anyway (`Image.draft`), which still reads the whole stream,
+so a truncated file is still caught.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import imagehash
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from builder.images.config import DecodeConfig
+from builder.images.errors import ImageRejected
+from builder.images.modes import to_rgb
+
+_KEEPABLE = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp"}
+_SAVE = {"jpeg": "JPEG", "webp": "WEBP", "png": "PNG"}
+_PHASH_SIDE = 512  # phash looks at 32x32; shrinking first to this is quicker and changes nothing material
+_TRANSPOSED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
+
+
+@dataclass
+class DecodedImage:
+    data: bytes  # the bytes to store
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def sniff(data: bytes) -> str | None:
+    """A reason for bytes that are plainly not a raster image (SVG, HTML, JSON, PDF), else None."""
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"<svg") or (head.startswith(b"<") and b"<svg" in data[:8192].lower()):
+        return "svg"
+    if head.startswith((b"<", b"{", b"[", b"%pdf")):
+        return "not_an_image"
+    return None
+
+
+def _openable(formats: list[str]) -> list[str]:
+    Image.init()
+    return [f for f in formats if f in Image.OPEN]
+
+
+def _unidentified_reason(data: bytes) -> str:
+    """``unsupported_format`` for a real image in a format not accepted, else ``not_an_image``."""
+    try:
+        with Image.open(io.BytesIO(data)):  # header only: nothing is decoded
+            return "unsupported_format"
+    except Exception:  # noqa: BLE001 - not identifiable by any plugin
+        return "not_an_image"
+
+
+def _target_size(width: int, height: int, max_side: int | None) -> tuple[int, int] | None:
+    if not max_side or max(width, height) <= max_side:
+        return None
+    scale = max_side / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _load_error(exc: Exception) -> ImageRejected:
+    if isinstance(exc, Image.DecompressionBombError):
+        return ImageRejected("decompression_bomb", str(exc))
+    if isinstance(exc, MemoryError):
+        return ImageRejected("too_large", "out of memory while decoding")
+    text = str(exc).lower()
+    if "truncat" in text:
+        return ImageRejected("truncated", str(exc))
+    return ImageRejected("decode_error", f"{type(exc).__name__}: {exc}")
+
+
+def _orientation(im: Image.Image) -> int:
+    try:
+        return int(im.getexif().get(0x0112, 1) or 1)
+    except Exception:  # noqa: BLE001 - a broken EXIF block only loses the orientation
+        return 1
+
+
+def _phash(im: Image.Image) -> str:
+    side = max(im.size)
+    if side > _PHASH_SIDE:
+        im = im.reduce(max(1, side // _PHASH_SIDE))
+    return str(imagehash.phash(im))
+
+
+def _encode(im: Image.Image, fmt: str, quality: int) -> bytes:
+    buf = io.BytesIO()
+    if fmt == "png":
+        im.save(buf, "PNG", compress_level=3)
+    elif fmt == "webp":
+        im.save(buf, "WEBP", quality=quality, method=4)
+    else:
+        im.save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
+def decode_image(data: bytes, cfg: DecodeConfig) -> DecodedImage:
+    """The stored bytes and their info, or raises `ImageRejected` with the reason."""
+    if not data:
+        raise ImageRejected("empty")
+    if len(data) > cfg.max_bytes:
+        raise ImageRejected("too_large", f"{len(data)} bytes")
+    reason = sniff(data)
+    if reason:
+        raise ImageRejected(reason)
+    try:
+        im = Image.open(io.BytesIO(data), formats=_openable(cfg.formats))
+    except UnidentifiedImageError:
+        raise ImageRejected(_unidentified_reason(data)) from None
+    except Exception as exc:  # noqa: BLE001 - fuzzed headers raise anything; all are a reason
+        raise _load_error(exc) from None
+    with im:
+        return _process(im, data, cfg)
+
+
+def _process(im: Image.Image, data: bytes, cfg: DecodeConfig) -> DecodedImage:
+    try:
+        width, height = im.size
+        fmt = (im.format or "").upper()
+        if width <= 0 or height <= 0:
+            raise ImageRejected("decode_error", f"size {width}x{height}")
+        if width * height > cfg.max_pixels:
+            raise ImageRejected("decompression_bomb", f"{width}x{height} pixels")
+        frames = int(getattr(im, "n_frames", 1) or 1)
+        if frames > cfg.max_frames:
+            raise ImageRejected("too_many_frames", f"{frames} frames")
+        orientation = _orientation(im)
+        upright = (height, width) if orientation in _TRANSPOSED else (width, height)
+        target = _target_size(*upright, cfg.resize_max_side)
+        keep = (
+            cfg.keep_original
+            and target is None
+            and fmt in _KEEPABLE
+            and im.mode in ("RGB", "L")
+            and orientation == 1
+            and frames == 1
+        )
+        if fmt in ("JPEG", "MPO"):
+            # Decode at 1/2..1/8 scale when the pixels are only needed smaller (resize or phash).
+            want = target if not keep else (_PHASH_SIDE, _PHASH_SIDE)
+            if want is not None:
+                draft_size = (want[1], want[0]) if orientation in _TRANSPOSED else want
+                im.draft(None, draft_size)
+        if frames > 1:
+            im.seek(0)
+        im.load()
+        if not keep:
+            im = ImageOps.exif_transpose(im) if orientation != 1 else im
+        rgb = to_rgb(im)
+        if target is not None and rgb.size != target:
+            rgb = rgb.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        if keep:
+            out, out_fmt, out_size = data, _KEEPABLE[fmt], (width, height)
+        else:
+            out_fmt = cfg.output_format
+            out = _encode(rgb, out_fmt, cfg.quality)
+            out_size = rgb.size
+        info: dict[str, Any] = {
+            "width": out_size[0],
+            "height": out_size[1],
+            "format": out_fmt,
+            "sha256": hashlib.sha256(out).hexdigest(),
+            "phash": _phash(rgb),
+            "original_width": width,
+            "original_height": height,
+            "original_bytes": len(data),
+            "original_format": fmt.lower(),
+        }
+        if frames > 1:
+            info["original_frames"] = frames
+        return DecodedImage(out, info)
+    except ImageRejected:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any decoder failure is a counted reason, never a crash
+        raise _load_error(exc) from None

@@ -1,0 +1,9 @@
+"""Why an image was dropped: each reason becomes the counter ``image.<reason>``."""
+
+from __future__ import annotations
+
+
+class ImageRejected(Exception):
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
