@@ -14,6 +14,8 @@ COMMANDS = {
     "run": "run",
     "extract": "extract",
     "inspect": "inspect",
+    "validate": "validate",
+    "export": "export",
 }
 
 EXIT_CONFIG_ERROR = 2

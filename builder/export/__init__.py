@@ -1,0 +1,1 @@
+"""Export loom shards to other formats (Parquet with OBELICS's columns)."""
