@@ -18,7 +18,7 @@ _SRC_ATTRS = (
     "data-image", "data-echo", "data-lazyload", "original-src", "data-orig-file", "src",
 )
 _SRCSET_ATTRS = ("data-srcset", "data-lazy-srcset", "data-original-srcset", "srcset")
-_JSON_URL = re.compile(r"""(?:https?:)?//[^\s"'<>\\]+?\.(?:jpe?g|png|gif|webp|avif|bmp|tiff?)\b[^\s"'<>\\]*""", re.I)
+IMAGE_URL = re.compile(r"""(?:https?:)?//[^\s"'<>\\]+?\.(?:jpe?g|png|gif|webp|avif|bmp|tiff?)\b[^\s"'<>\\]*""", re.I)
 _PLACEHOLDER = re.compile(
     r"(?:^data:|blank\.(?:gif|png)|spacer\.gif|transparent\.(?:gif|png)|pixel\.(?:gif|png)|"
     r"placeholder|lazy[-_]?load|loading\.gif|/1x1\.|grey\.gif|gray\.gif|empty\.(?:gif|png))",
@@ -66,14 +66,14 @@ def pick_url(attrs: dict[str, str | None], max_width: int, extra_srcsets: list[s
         if value:
             value = value.strip()
             if value[:1] in "{[":
-                m = _JSON_URL.search(value)
+                m = IMAGE_URL.search(value)
                 if m:
                     return m.group(0)
             elif value and not _PLACEHOLDER.search(value):
                 return value
     for key, value in attrs.items():  # any other lazy attribute holding a URL or JSON with one
         if value and key.startswith("data-") and key not in _SRC_ATTRS and key not in _SRCSET_ATTRS:
-            m = _JSON_URL.search(value)
+            m = IMAGE_URL.search(value)
             if m:
                 return m.group(0)
     return None

@@ -29,6 +29,9 @@ from builder.extract.patterns import (
 from builder.extract.urls import resolve
 
 
+CHROME_BY_CLASS, CHROME_BY_TAG = 1, 2  # how sure we are that a box is page chrome
+
+
 class WalkTimeout(Exception):
     """The page took longer than its time limit."""
 
@@ -38,13 +41,14 @@ class Box:
     parent: int
     tag: str
     weight: int = 0
-    chrome: bool = False  # navigation, footer, share bar, comments, ... (by tag, role or class)
+    chrome: int = 0  # page chrome (nav, footer, share bar, ...): CHROME_BY_CLASS or CHROME_BY_TAG
     text: int = 0  # characters of text inside (all descendants)
     link: int = 0  # of which inside links
     commas: int = 0
     paragraphs: int = 0
     images: int = 0
     in_article: bool = False
+    klass: str = ""
 
 
 @dataclass(slots=True)
@@ -180,7 +184,10 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
             if flags & _NOSCRIPT:
                 noscript_depth -= 1
             if flags & _FIGURE:
-                _attach_caption(items, figure_starts.pop())
+                start = figure_starts.pop()
+                if not any(isinstance(i, ImageItem) for i in items[start:]):
+                    _figure_without_img(done, items, start, cur, base_url)
+                _attach_caption(items, start)
             node = done.next if stack else None
             continue
         tag = node.tag
@@ -244,13 +251,15 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
             role = (attrs.get("role") or "").lower()
             parent_box = boxes[cur]
             in_article = parent_box.in_article or tag in ("article", "main") or role == "main"
-            chrome = (
-                tag in BOILERPLATE_TAGS
-                or role in BOILERPLATE_ROLES
-                or (tag == "header" and not in_article)
-                or (len(class_id) > 1 and is_unlikely(class_id))
+            if tag in BOILERPLATE_TAGS or role in BOILERPLATE_ROLES or (tag == "header" and not in_article):
+                chrome = CHROME_BY_TAG
+            elif len(class_id) > 1 and is_unlikely(class_id):
+                chrome = CHROME_BY_CLASS
+            else:
+                chrome = 0
+            boxes.append(
+                Box(cur, tag, class_weight(class_id), chrome, in_article=in_article, klass=attrs.get("class") or "")
             )
-            boxes.append(Box(cur, tag, class_weight(class_id), chrome, in_article=in_article))
             cur = len(boxes) - 1
             flags = _BOX
             if tag == "pre":
@@ -277,6 +286,16 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
         node = child
     flush()
     return result
+
+
+def _figure_without_img(figure, items: list, start: int, box: int, base_url: str) -> None:
+    """A <figure> whose <img> a script inserts later often names the image in an attribute."""
+    for value in figure.attributes.values():
+        if value and (m := img.IMAGE_URL.search(value)):
+            url = resolve(m.group(0), base_url)
+            if url:
+                items.insert(start, ImageItem(box, ImageNode(url)))
+            return
 
 
 def _attach_caption(items: list, start: int) -> None:
