@@ -1,0 +1,110 @@
+"""Groups of equal keys across sorted runs on disk, one key range at a time.
+
+Every partition leaves a run of (key, document) sorted by key. Keys are uniform 64-bit
+hashes, so splitting [0, 2**64) into R equal ranges splits the rows evenly; R is chosen so a
+range fits the memory budget. Each range reads only its slice of every run (memory-mapped
+files, binary search), so the reduce never holds more than one range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+ROW_BYTES = 8 + 8  # key + global document index, in a loaded range
+_WORKING_FACTOR = 4  # sorting and grouping make a few copies of a range
+
+
+@dataclass(frozen=True)
+class SortedRun:
+    keys_path: Path
+    docs_path: Path
+    offset: int  # global index of the partition's first document
+
+    def open(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.load(self.keys_path, mmap_mode="r"), np.load(self.docs_path, mmap_mode="r")
+
+
+def range_count(total_rows: int, memory_bytes: int) -> int:
+    return max(1, -(-total_rows * ROW_BYTES * _WORKING_FACTOR // memory_bytes))
+
+
+def iter_key_ranges(runs: list[SortedRun], memory_bytes: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(keys, global docs) of every key range, sorted by key then document."""
+    opened = [run.open() for run in runs]
+    total = sum(keys.shape[0] for keys, _ in opened)
+    if total == 0:
+        return
+    n_ranges = range_count(total, memory_bytes)
+    bounds = [(2**64 * i) // n_ranges for i in range(n_ranges + 1)]
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        key_parts, doc_parts = [], []
+        for run, (keys, docs) in zip(runs, opened):
+            start = int(np.searchsorted(keys, np.uint64(lo), side="left"))
+            stop = keys.shape[0] if hi >= 2**64 else int(np.searchsorted(keys, np.uint64(hi), side="left"))
+            if stop > start:
+                key_parts.append(np.asarray(keys[start:stop]))
+                doc_parts.append(np.asarray(docs[start:stop], dtype=np.int64) + run.offset)
+        if not key_parts:
+            continue
+        keys = np.concatenate(key_parts)
+        docs = np.concatenate(doc_parts)
+        order = np.lexsort((docs, keys))
+        yield keys[order], docs[order]
+
+
+def group_starts(sorted_keys: np.ndarray) -> np.ndarray:
+    """Index where each run of equal keys begins (plus the total length at the end)."""
+    n = sorted_keys.shape[0]
+    if n == 0:
+        return np.zeros(1, np.int64)
+    change = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
+    return np.concatenate(([0], change, [n])).astype(np.int64)
+
+
+def group_sizes_per_row(starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For every row: the size of its group and its position inside it."""
+    sizes = np.diff(starts)
+    size_of = np.repeat(sizes, sizes)
+    first_of = np.repeat(starts[:-1], sizes)
+    return size_of, np.arange(starts[-1]) - first_of
+
+
+def pairs_within_groups(sorted_keys: np.ndarray, members: np.ndarray,
+                        max_pairwise: int) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs (a, b) among members sharing a key.
+
+    Groups up to `max_pairwise` give every pair; larger ones a star around their first
+    member (enough to connect them, without a quadratic blow-up).
+    """
+    starts = group_starts(sorted_keys)
+    size_of, pos = group_sizes_per_row(starts)
+    out_a, out_b = [], []
+    small = size_of <= max_pairwise
+    largest_small = int(size_of[small].max()) if small.any() else 0
+    for k in range(1, largest_small):
+        rows = np.flatnonzero(small & (pos + k < size_of))
+        out_a.append(members[rows])
+        out_b.append(members[rows + k])
+    big_rows = np.flatnonzero(~small & (pos > 0))
+    if big_rows.size:
+        out_a.append(members[big_rows - pos[big_rows]])
+        out_b.append(members[big_rows])
+    if not out_a:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(out_a).astype(np.int64), np.concatenate(out_b).astype(np.int64)
+
+
+def resolve_exact(keys: np.ndarray, docs: np.ndarray, rank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Documents sharing a key: all but the best-ranked are duplicates. Returns (dropped, kept instead)."""
+    if keys.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    order = np.lexsort((rank[docs], keys))
+    keys, docs = keys[order], docs[order]
+    starts = group_starts(keys)
+    _, pos = group_sizes_per_row(starts)
+    dup = np.flatnonzero(pos > 0)
+    return docs[dup].astype(np.int64), docs[dup - pos[dup]].astype(np.int64)

@@ -1,0 +1,180 @@
+"""Map: one partition's documents → its keys and signatures, on disk.
+
+Streams the documents in batches (text is dropped once hashed), so memory is bounded by the
+batch plus a few numbers per document. Everything it computes depends only on the document
+itself, never on the partition or the process: the reduce can then decide the same way
+however the corpus was split.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from builder.document import Document, ImageNode, TextNode
+from filters.dedup.config import DedupConfig
+from filters.dedup.keys import (
+    fetched_micros,
+    image_exact_key,
+    normalize_url,
+    paragraph_key,
+    parse_phash,
+    stable_hash64,
+    url_domain,
+)
+from filters.dedup.minhash import band_keys, signatures
+from filters.dedup.store import META_FILE, new_temp_dir, publish_dir, write_json
+
+BATCH_DOCS = 512
+BATCH_CHARS = 2_000_000
+
+
+def document_fetched(doc: Document) -> object:
+    if doc.provenance is not None and doc.provenance.fetched:
+        return doc.provenance.fetched
+    return doc.metadata.get("fetched")
+
+
+@dataclass
+class _Columns:
+    """Per-partition columns, grown batch by batch."""
+
+    ids: list[str] = field(default_factory=list)
+    url_keys: list[int] = field(default_factory=list)
+    fetched: list[int] = field(default_factory=list)
+    n_images: list[int] = field(default_factory=list)
+    text_len: list[int] = field(default_factory=list)
+    img_doc: list[int] = field(default_factory=list)
+    img_ordinal: list[int] = field(default_factory=list)
+    img_src: list[str] = field(default_factory=list)
+    img_key: list[int] = field(default_factory=list)
+    img_phash: list[int] = field(default_factory=list)
+    img_has_phash: list[bool] = field(default_factory=list)
+    par_keys: list[np.ndarray] = field(default_factory=list)
+    par_docs: list[np.ndarray] = field(default_factory=list)
+    signatures: list[np.ndarray] = field(default_factory=list)
+    has_words: list[np.ndarray] = field(default_factory=list)
+
+
+class PartitionMapper:
+    def __init__(self, config: DedupConfig) -> None:
+        self.config = config
+        self.near = config.near_duplicates
+
+    def write(self, partition: str, docs: Iterable[Document], final_dir: Path) -> int:
+        """Map `docs` and publish the result at `final_dir` (replacing an earlier one). Returns the count."""
+        cols = _Columns()
+        batch: list[str] = []
+        batch_chars = 0
+        for doc in docs:
+            batch.append(self._add_document(doc, cols))
+            batch_chars += len(batch[-1])
+            if len(batch) >= BATCH_DOCS or batch_chars >= BATCH_CHARS:
+                self._add_signatures(batch, cols)
+                batch, batch_chars = [], 0
+        self._add_signatures(batch, cols)
+        tmp = new_temp_dir(final_dir.parent)
+        try:
+            self._save(partition, cols, tmp)
+            publish_dir(tmp, final_dir)
+        except BaseException:
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return len(cols.ids)
+
+    def _add_document(self, doc: Document, cols: _Columns) -> str:
+        """Record the document's keys; returns its text for the MinHash batch."""
+        index = len(cols.ids)
+        cols.ids.append(doc.id)
+        cols.url_keys.append(stable_hash64(normalize_url(doc.url)))
+        cols.fetched.append(fetched_micros(document_fetched(doc)))
+        domain = url_domain(doc.url)
+        par_keys: set[int] = set()
+        texts: list[str] = []
+        ordinal = 0
+        min_chars = self.config.paragraphs.min_chars
+        for node in doc.nodes:
+            if isinstance(node, TextNode):
+                texts.append(node.text)
+                if len(node.text.strip()) >= min_chars:
+                    par_keys.add(paragraph_key(domain, node.text))
+            elif isinstance(node, ImageNode):
+                phash = parse_phash(node.info.get("phash"))
+                cols.img_doc.append(index)
+                cols.img_ordinal.append(ordinal)
+                cols.img_src.append(node.src)
+                cols.img_key.append(image_exact_key(node.src, node.info))
+                cols.img_phash.append(phash or 0)
+                cols.img_has_phash.append(phash is not None)
+                ordinal += 1
+        cols.n_images.append(ordinal)
+        text = "\n\n".join(texts)
+        cols.text_len.append(len(text))
+        if par_keys:
+            cols.par_keys.append(np.fromiter(par_keys, dtype=np.uint64, count=len(par_keys)))
+            cols.par_docs.append(np.full(len(par_keys), index, dtype=np.uint32))
+        return text
+
+    def _add_signatures(self, texts: list[str], cols: _Columns) -> None:
+        if not texts:
+            return
+        sig, has_words = signatures(texts, self.near.ngram, self.near.num_perm, self.near.seed)
+        cols.signatures.append(sig)
+        cols.has_words.append(has_words)
+
+    def _save(self, partition: str, cols: _Columns, out: Path) -> None:
+        n = len(cols.ids)
+        pq.write_table(
+            pa.table({
+                "id": pa.array(cols.ids, pa.string()),
+                "url_key": pa.array(cols.url_keys, pa.uint64()),
+                "fetched": pa.array(cols.fetched, pa.int64()),
+                "n_images": pa.array(cols.n_images, pa.int32()),
+                "text_len": pa.array(cols.text_len, pa.int64()),
+            }),
+            out / "docs.parquet",
+        )
+        pq.write_table(
+            pa.table({
+                "doc": pa.array(cols.img_doc, pa.uint32()),
+                "ordinal": pa.array(cols.img_ordinal, pa.int32()),
+                "src": pa.array(cols.img_src, pa.string()),
+                "key": pa.array(cols.img_key, pa.uint64()),
+                "phash": pa.array(cols.img_phash, pa.uint64()),
+                "has_phash": pa.array(cols.img_has_phash, pa.bool_()),
+            }),
+            out / "images.parquet",
+        )
+        num_perm = self.near.num_perm
+        sig = np.concatenate(cols.signatures) if cols.signatures else np.zeros((0, num_perm), np.uint32)
+        has_words = np.concatenate(cols.has_words) if cols.has_words else np.zeros(0, bool)
+        np.save(out / "signatures.npy", sig)
+        # Sorted run of band keys: documents with no words take no part.
+        bands = band_keys(sig, self.near.bands, self.near.rows)
+        band_docs = np.repeat(np.arange(n, dtype=np.uint32), self.near.bands).reshape(n, self.near.bands)
+        _save_run(out, "bands", bands[has_words].ravel(), band_docs[has_words].ravel())
+        par_keys = np.concatenate(cols.par_keys) if cols.par_keys else np.zeros(0, np.uint64)
+        par_docs = np.concatenate(cols.par_docs) if cols.par_docs else np.zeros(0, np.uint32)
+        _save_run(out, "paragraphs", par_keys, par_docs)
+        write_json(out / META_FILE, {
+            "partition": partition,
+            "documents": n,
+            "images": len(cols.img_doc),
+            "minhash": {"ngram": self.near.ngram, "bands": self.near.bands, "rows": self.near.rows,
+                        "seed": self.near.seed},
+            "paragraph_min_chars": self.config.paragraphs.min_chars,
+        })
+
+
+def _save_run(out: Path, name: str, keys: np.ndarray, docs: np.ndarray) -> None:
+    """A sorted run: keys ascending, ties by document."""
+    order = np.lexsort((docs, keys))
+    np.save(out / f"{name}.keys.npy", keys[order])
+    np.save(out / f"{name}.docs.npy", docs[order])

@@ -1,0 +1,354 @@
+"""Reduce: read every partition's map output, decide what is a duplicate, write the decisions.
+
+Passes, in order, each over the documents the previous ones kept:
+
+1. urls: same normalized URL → keep one.
+2. images: an image (by pHash cluster, else bytes, else URL) in more than ``max_documents``
+   documents is removed everywhere; the same image again within a document is removed.
+3. image_sets: same set of remaining images → keep one.
+4. near_duplicates: LSH band collisions → candidate pairs → verified by estimated Jaccard →
+   union-find clusters → keep one per cluster.
+5. paragraphs: a paragraph in ``min_documents`` or more kept documents of one domain is
+   removed from all of them.
+
+"Keep one" always applies the same rule: the latest fetch time, then the most images, then
+the longest text, then the smallest id. Every number here is a function of the documents,
+never of how they were partitioned, so any split and any executor give the same decisions.
+
+Memory: a few numbers per document (rank, key, decision: ~40 bytes) and per image, plus one
+key range of the band and paragraph runs (``reduce_memory_mb``).
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from filters.dedup.config import DedupConfig
+from filters.dedup.decisions import write_decisions
+from filters.dedup.grouping import SortedRun, group_starts, iter_key_ranges, pairs_within_groups, resolve_exact
+from filters.dedup.perceptual import phash_representatives
+from filters.dedup.shingles import splitmix64
+from filters.dedup.store import DECISIONS_DIR, MAP_DIR, META_FILE, SUMMARY_FILE, read_json, write_json
+from filters.dedup.union_find import cluster_roots
+
+DOC_REASONS = ("", "duplicate_url", "duplicate_image_set", "near_duplicate")
+IMAGE_REASONS = ("", "frequent", "repeat_in_document")
+PARAGRAPH_REASON = "repeated_in_domain"
+_PHASH_TAG = np.uint64(0x5048415348000000)  # keeps pHash identities apart from byte/URL keys
+_VERIFY_CHUNK = 16384
+
+
+class DedupStateError(RuntimeError):
+    """The work folder does not hold what a step needs (map not run, parameters changed)."""
+
+
+@dataclass(frozen=True)
+class MappedPartition:
+    name: str
+    folder: Path
+    offset: int
+    documents: int
+
+
+def mapped_partitions(work_dir: Path) -> list[MappedPartition]:
+    """Every mapped partition, in partition-name order, with its global document offset."""
+    found = []
+    map_dir = work_dir / MAP_DIR
+    if map_dir.is_dir():
+        for folder in map_dir.iterdir():
+            if folder.name.startswith(".") or not (folder / META_FILE).is_file():
+                continue
+            meta = read_json(folder / META_FILE)
+            found.append((meta["partition"], folder, int(meta["documents"]), meta))
+    found.sort(key=lambda item: item[0])
+    parts, offset = [], 0
+    for name, folder, n, _ in found:
+        parts.append(MappedPartition(name, folder, offset, n))
+        offset += n
+    return parts
+
+
+class Reducer:
+    def __init__(self, config: DedupConfig, work_dir: Path) -> None:
+        self.config = config
+        self.work_dir = work_dir
+        self.memory_bytes = config.reduce_memory_mb * 1024 * 1024
+        self.summary: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ driver
+    def run(self) -> dict[str, Any]:
+        started = time.perf_counter()
+        parts = mapped_partitions(self.work_dir)
+        self._check_parameters(parts)
+        self.parts = parts
+        self.offsets = np.array([p.offset for p in parts], dtype=np.int64)
+        timings: dict[str, float] = {}
+        tick = time.perf_counter()
+
+        self.ids, self.rank, url_keys = self._load_documents(parts)
+        n = self.rank.size
+        self.reason = np.zeros(n, np.int8)
+        self.kept_instead = np.full(n, -1, np.int64)
+        counts: dict[str, Any] = {"documents": n, "partitions": len(parts)}
+        timings["load"] = time.perf_counter() - tick
+
+        tick = time.perf_counter()
+        if self.config.urls.enabled:
+            alive = np.flatnonzero(self.reason == 0)
+            self._drop(*resolve_exact(url_keys[alive], alive, self.rank), reason=1)
+        del url_keys
+        timings["urls"] = time.perf_counter() - tick
+
+        tick = time.perf_counter()
+        img_doc, img_ordinal, img_src, identity = self._load_images(parts, counts)
+        img_reason = self._image_frequency(img_doc, identity, counts)
+        timings["images"] = time.perf_counter() - tick
+
+        tick = time.perf_counter()
+        if self.config.image_sets.enabled:
+            self._image_sets(img_doc, identity, img_reason)
+        timings["image_sets"] = time.perf_counter() - tick
+
+        tick = time.perf_counter()
+        if self.config.near_duplicates.enabled:
+            self._near_duplicates(parts, counts)
+        timings["near_duplicates"] = time.perf_counter() - tick
+
+        tick = time.perf_counter()
+        par_doc, par_key = self._paragraphs(parts, counts)
+        timings["paragraphs"] = time.perf_counter() - tick
+
+        self._follow_chains()
+        tick = time.perf_counter()
+        # Images of documents dropped whole are counted by the document drop, not here.
+        img_reason[self.reason[img_doc] != 0] = 0
+        self._write(parts, img_doc, img_ordinal, img_src, img_reason, par_doc, par_key)
+        timings["write"] = time.perf_counter() - tick
+        timings["total"] = time.perf_counter() - started
+
+        counts["doc_drops"] = {DOC_REASONS[r]: int(np.sum(self.reason == r)) for r in range(1, len(DOC_REASONS))}
+        counts["image_removals"] = {
+            IMAGE_REASONS[r]: int(np.sum(img_reason == r)) for r in range(1, len(IMAGE_REASONS))
+        }
+        counts["paragraph_removals"] = {PARAGRAPH_REASON: int(par_doc.size)}
+        counts["documents_kept"] = int(np.sum(self.reason == 0))
+        self.summary = {
+            **counts,
+            "config": self.config.model_dump(mode="json"),
+            "seconds": {k: round(v, 4) for k, v in timings.items()},
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        }
+        write_json(self.work_dir / SUMMARY_FILE, self.summary)
+        return self.summary
+
+    def _check_parameters(self, parts: list[MappedPartition]) -> None:
+        near = self.config.near_duplicates
+        want = {"ngram": near.ngram, "bands": near.bands, "rows": near.rows, "seed": near.seed}
+        for part in parts:
+            meta = read_json(part.folder / META_FILE)
+            if meta["minhash"] != want or meta["paragraph_min_chars"] != self.config.paragraphs.min_chars:
+                raise DedupStateError(
+                    f"partition {part.name!r} was mapped with other dedup parameters "
+                    f"({meta['minhash']}); map it again with the current config")
+
+    # ------------------------------------------------------------------ loading
+    def _load_documents(self, parts: list[MappedPartition]) -> tuple[pa.ChunkedArray, np.ndarray, np.ndarray]:
+        """Document ids, keep-rule rank (0 = best) and URL keys, in global order."""
+        tables = [pq.read_table(p.folder / "docs.parquet") for p in parts]
+        schema = pa.schema([("id", pa.string()), ("url_key", pa.uint64()), ("fetched", pa.int64()),
+                            ("n_images", pa.int32()), ("text_len", pa.int64())])
+        table = pa.concat_tables(tables) if tables else schema.empty_table()
+        order = pc.sort_indices(table, sort_keys=[
+            ("fetched", "descending"), ("n_images", "descending"),
+            ("text_len", "descending"), ("id", "ascending"),
+        ]).to_numpy()
+        rank = np.empty(order.size, np.int64)
+        rank[order] = np.arange(order.size)
+        url_keys = table.column("url_key").to_numpy()
+        return table.column("id"), rank, url_keys
+
+    def _load_images(self, parts: list[MappedPartition], counts: dict[str, Any]):
+        tables = []
+        for part in parts:
+            t = pq.read_table(part.folder / "images.parquet")
+            doc = pc.add(t.column("doc").cast(pa.int64()), part.offset)
+            tables.append(t.set_column(0, "doc", doc))
+        if not tables:
+            empty = np.zeros(0, np.int64)
+            return empty, empty.astype(np.int32), pa.chunked_array([], pa.string()), empty.astype(np.uint64)
+        table = pa.concat_tables(tables)
+        identity = table.column("key").to_numpy().copy()
+        counts["images"] = int(identity.size)
+        perceptual = self.config.perceptual
+        if perceptual.enabled:
+            has = table.column("has_phash").to_numpy(zero_copy_only=False)
+            phash = table.column("phash").to_numpy()[has]
+            reps = phash_representatives(phash, perceptual.max_distance)
+            identity[has] = splitmix64(reps ^ _PHASH_TAG)
+            counts["images_with_phash"] = int(has.sum())
+            counts["distinct_phash"] = int(np.unique(phash).size)
+            counts["phash_clusters"] = int(np.unique(reps).size)
+        return (table.column("doc").to_numpy(), table.column("ordinal").to_numpy(),
+                table.column("src"), identity)
+
+    # ------------------------------------------------------------------ passes
+    def _drop(self, dropped: np.ndarray, kept: np.ndarray, reason: int) -> None:
+        self.reason[dropped] = reason
+        self.kept_instead[dropped] = kept
+
+    def _follow_chains(self) -> None:
+        """A document kept by one pass may be dropped by a later one: point at the final survivor."""
+        dropped = np.flatnonzero(self.reason != 0)
+        for _ in range(len(DOC_REASONS)):
+            target = self.kept_instead[dropped]
+            chained = self.reason[target] != 0
+            if not chained.any():
+                break
+            self.kept_instead[dropped[chained]] = self.kept_instead[target[chained]]
+
+    def _image_frequency(self, img_doc: np.ndarray, identity: np.ndarray, counts: dict[str, Any]) -> np.ndarray:
+        """Reason code per image row (0 = kept)."""
+        cfg = self.config.images
+        img_reason = np.zeros(img_doc.size, np.int8)
+        if not cfg.enabled or img_doc.size == 0:
+            return img_reason
+        rows = np.flatnonzero(self.reason[img_doc] == 0)
+        order = rows[np.lexsort((rows, img_doc[rows], identity[rows]))]  # identity, doc, ordinal
+        ident, doc = identity[order], img_doc[order]
+        new_pair = np.ones(order.size, bool)
+        new_pair[1:] = (ident[1:] != ident[:-1]) | (doc[1:] != doc[:-1])
+        if cfg.remove_repeats_in_document:
+            img_reason[order[~new_pair]] = 2
+        # Distinct documents per image identity.
+        pair_ident = ident[new_pair]
+        starts = group_starts(pair_ident)
+        docs_per_ident = np.diff(starts)
+        frequent = pair_ident[starts[:-1][docs_per_ident > cfg.max_documents]]
+        img_reason[order[np.isin(ident, frequent)]] = 1
+        counts["frequent_images"] = int(frequent.size)
+        return img_reason
+
+    def _image_sets(self, img_doc: np.ndarray, identity: np.ndarray, img_reason: np.ndarray) -> None:
+        rows = np.flatnonzero((self.reason[img_doc] == 0) & (img_reason == 0))
+        if rows.size == 0:
+            return
+        order = rows[np.lexsort((identity[rows], img_doc[rows]))]
+        doc, ident = img_doc[order], identity[order]
+        new_pair = np.ones(order.size, bool)
+        new_pair[1:] = (doc[1:] != doc[:-1]) | (ident[1:] != ident[:-1])
+        doc, ident = doc[new_pair], ident[new_pair]
+        starts = group_starts(doc)
+        set_docs = doc[starts[:-1]]
+        sizes = np.diff(starts).astype(np.uint64)
+        with np.errstate(over="ignore"):
+            set_sum = np.add.reduceat(splitmix64(ident), starts[:-1]) if doc.size else np.zeros(0, np.uint64)
+            set_key = splitmix64(set_sum ^ splitmix64(sizes))
+        eligible = sizes >= self.config.image_sets.min_images
+        self._drop(*resolve_exact(set_key[eligible], set_docs[eligible], self.rank), reason=2)
+
+    def _near_duplicates(self, parts: list[MappedPartition], counts: dict[str, Any]) -> None:
+        near = self.config.near_duplicates
+        runs = [SortedRun(p.folder / "bands.keys.npy", p.folder / "bands.docs.npy", p.offset) for p in parts]
+        cand_a, cand_b = [], []
+        for keys, docs in iter_key_ranges(runs, self.memory_bytes):
+            live = self.reason[docs] == 0
+            a, b = pairs_within_groups(keys[live], docs[live], near.max_pairwise_group)
+            cand_a.append(np.minimum(a, b))
+            cand_b.append(np.maximum(a, b))
+        if not cand_a:
+            counts.update(candidate_pairs=0, verified_pairs=0, near_duplicate_clusters=0)
+            return
+        a, b = np.concatenate(cand_a), np.concatenate(cand_b)
+        order = np.lexsort((b, a))
+        a, b = a[order], b[order]
+        first = np.ones(a.size, bool)
+        first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+        a, b = a[first], b[first]
+        keep = np.zeros(a.size, bool)
+        signatures = [np.load(p.folder / "signatures.npy", mmap_mode="r") for p in parts]
+        for start in range(0, a.size, _VERIFY_CHUNK):
+            sa = self._signature_rows(signatures, a[start : start + _VERIFY_CHUNK])
+            sb = self._signature_rows(signatures, b[start : start + _VERIFY_CHUNK])
+            keep[start : start + _VERIFY_CHUNK] = np.mean(sa == sb, axis=1) >= near.threshold
+        nodes, roots = cluster_roots(a[keep], b[keep], self.rank)
+        dup = nodes != roots
+        self._drop(nodes[dup], roots[dup], reason=3)
+        counts["candidate_pairs"] = int(a.size)
+        counts["verified_pairs"] = int(keep.sum())
+        counts["near_duplicate_clusters"] = int(np.unique(roots).size)
+
+    def _signature_rows(self, signatures: list[np.ndarray], docs: np.ndarray) -> np.ndarray:
+        part = np.searchsorted(self.offsets, docs, side="right") - 1
+        out = np.empty((docs.size, self.config.near_duplicates.num_perm), np.uint32)
+        for p in np.unique(part):
+            rows = np.flatnonzero(part == p)
+            local = docs[rows] - self.offsets[p]
+            order = np.argsort(local)  # sorted reads from the memory map
+            out[rows[order]] = signatures[p][local[order]]
+        return out
+
+    def _paragraphs(self, parts: list[MappedPartition], counts: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        cfg = self.config.paragraphs
+        if not cfg.enabled:
+            return np.zeros(0, np.int64), np.zeros(0, np.uint64)
+        runs = [SortedRun(p.folder / "paragraphs.keys.npy", p.folder / "paragraphs.docs.npy", p.offset)
+                for p in parts]
+        out_doc, out_key = [], []
+        repeated = 0
+        for keys, docs in iter_key_ranges(runs, self.memory_bytes):
+            live = self.reason[docs] == 0
+            keys, docs = keys[live], docs[live]
+            starts = group_starts(keys)
+            sizes = np.diff(starts)
+            hit = sizes >= cfg.min_documents
+            repeated += int(hit.sum())
+            row_hit = np.repeat(hit, sizes)
+            out_doc.append(docs[row_hit])
+            out_key.append(keys[row_hit])
+        counts["repeated_paragraphs"] = repeated
+        if not out_doc:
+            return np.zeros(0, np.int64), np.zeros(0, np.uint64)
+        return np.concatenate(out_doc), np.concatenate(out_key)
+
+    # ------------------------------------------------------------------ output
+    def _write(self, parts, img_doc, img_ordinal, img_src, img_reason, par_doc, par_key) -> None:
+        dropped = np.flatnonzero(self.reason != 0)
+        removed_images = np.flatnonzero(img_reason != 0)
+        doc_reasons = np.array(DOC_REASONS, dtype=object)
+        image_reasons = np.array(IMAGE_REASONS, dtype=object)
+        for part in parts:
+            lo, hi = part.offset, part.offset + part.documents
+            d = dropped[(dropped >= lo) & (dropped < hi)]
+            docs = pa.table({
+                "id": self.ids.take(pa.array(d)).combine_chunks() if d.size else pa.array([], pa.string()),
+                "reason": pa.array(doc_reasons[self.reason[d]].tolist(), pa.string()),
+                "duplicate_of": (self.ids.take(pa.array(self.kept_instead[d])).combine_chunks()
+                                 if d.size else pa.array([], pa.string())),
+            })
+            im = removed_images[(img_doc[removed_images] >= lo) & (img_doc[removed_images] < hi)]
+            images = pa.table({
+                "doc_id": self._ids_of(img_doc[im]),
+                "ordinal": pa.array(img_ordinal[im], pa.int32()),
+                "src": img_src.take(pa.array(im)).combine_chunks() if im.size else pa.array([], pa.string()),
+                "reason": pa.array(image_reasons[img_reason[im]].tolist(), pa.string()),
+            })
+            pm = (par_doc >= lo) & (par_doc < hi)
+            paragraphs = pa.table({
+                "doc_id": self._ids_of(par_doc[pm]),
+                "key": pa.array(par_key[pm], pa.uint64()),
+            })
+            write_decisions(self.work_dir / DECISIONS_DIR / part.folder.name, docs, images, paragraphs)
+
+    def _ids_of(self, docs: np.ndarray) -> pa.Array:
+        if docs.size == 0:
+            return pa.array([], pa.string())
+        return self.ids.take(pa.array(docs)).combine_chunks()

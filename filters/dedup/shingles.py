@@ -1,0 +1,123 @@
+"""Word n-gram hashes for a batch of texts, vectorised with numpy.
+
+Words are maximal runs of ASCII letters/digits or non-ASCII bytes, compared lower-cased,
+so punctuation and whitespace do not change a shingle. Each word gets a polynomial hash of
+its UTF-8 bytes computed from prefix sums (wrapping uint64 arithmetic), an n-gram combines
+its words' hashes with fixed odd multipliers, and splitmix64 spreads the bits. No Python
+loop over words: about 20 ns a word.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+_BASE = np.uint64(0x100000001B3)  # odd, so it has an inverse modulo 2**64
+_BASE_INV = np.uint64(pow(0x100000001B3, -1, 2**64))
+
+_WORD_BYTE = np.zeros(256, dtype=bool)
+_WORD_BYTE[ord("0") : ord("9") + 1] = True
+_WORD_BYTE[ord("a") : ord("z") + 1] = True
+_WORD_BYTE[ord("A") : ord("Z") + 1] = True
+_WORD_BYTE[0x80:] = True
+
+# Odd multipliers, one per position inside an n-gram (order matters: "a b" != "b a").
+_NGRAM_MULTIPLIERS = np.array(
+    [(0x9E3779B97F4A7C15 * (2 * i + 1) + 0xD1B54A32D192ED03 * i) % 2**64 | 1 for i in range(16)],
+    dtype=np.uint64,
+)
+
+
+def splitmix64(x: np.ndarray) -> np.ndarray:
+    """A bijective bit mixer on uint64 arrays (wrapping arithmetic)."""
+    with np.errstate(over="ignore"):
+        x = x + np.uint64(0x9E3779B97F4A7C15)
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+@lru_cache(maxsize=4)
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """BASE**i and BASE**-i modulo 2**64 for i < n."""
+    with np.errstate(over="ignore"):
+        pw = np.cumprod(np.full(n, _BASE, dtype=np.uint64))
+        inv = np.cumprod(np.full(n, _BASE_INV, dtype=np.uint64))
+    pw = np.concatenate(([np.uint64(1)], pw[:-1]))
+    inv = np.concatenate(([np.uint64(1)], inv[:-1]))
+    return pw, inv
+
+
+def _capacity(n: int) -> int:
+    """Round up to a power of two so the cached power tables are reused across batches."""
+    return 1 << max(16, (n - 1).bit_length())
+
+
+def word_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes of every word of every text, and the index of the text each word is in."""
+    encoded = [t.lower().encode("utf-8", "replace") for t in texts]
+    data = b" ".join(encoded)
+    if not data:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    buf = np.frombuffer(data, dtype=np.uint8)
+    is_word = _WORD_BYTE[buf]
+    edges = np.diff(is_word.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    if starts.size == 0:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    pw, inv = _powers(_capacity(buf.size + 1))
+    with np.errstate(over="ignore"):
+        prefix = np.zeros(buf.size + 1, dtype=np.uint64)
+        np.cumsum(buf.astype(np.uint64) * pw[: buf.size], out=prefix[1:])
+        words = (prefix[ends] - prefix[starts]) * inv[starts]
+    # Each text starts after the previous ones and one joining space.
+    text_starts = np.cumsum([0] + [len(e) + 1 for e in encoded[:-1]])
+    owner = np.searchsorted(text_starts, starts, side="right") - 1
+    return splitmix64(words), owner.astype(np.int64)
+
+
+def shingle_hashes(texts: list[str], ngram: int) -> tuple[np.ndarray, np.ndarray]:
+    """Flat uint64 hashes of each text's word `ngram`-grams and row offsets (``len(texts) + 1``).
+
+    A text shorter than `ngram` words has one shingle made of all its words; a text with no
+    word has none (an empty row).
+    """
+    words, owner = word_hashes(texts)
+    n_texts = len(texts)
+    n_words = words.size
+    if n_words == 0:
+        return np.zeros(0, np.uint64), np.zeros(n_texts + 1, np.uint64)
+    counts = np.bincount(owner, minlength=n_texts)
+    span = min(ngram, n_words)
+    n_grams = n_words - span + 1
+    with np.errstate(over="ignore"):
+        combined = np.zeros(n_grams, dtype=np.uint64)
+        for k in range(span):
+            combined += words[k : k + n_grams] * _NGRAM_MULTIPLIERS[k]
+    valid = owner[:n_grams] == owner[span - 1 : span - 1 + n_grams]
+    hashes = [combined[valid]]
+    owners = [owner[:n_grams][valid]]
+    # Texts with fewer words than the n-gram: one shingle of all their words.
+    short = np.flatnonzero((counts > 0) & (counts < ngram))
+    if short.size:
+        first_word = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        extra = np.zeros(short.size, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for j, text in enumerate(short):
+                s = first_word[text]
+                seg = words[s : s + counts[text]]
+                extra[j] = np.sum(seg * _NGRAM_MULTIPLIERS[: seg.size], dtype=np.uint64)
+        hashes.append(extra)
+        owners.append(short.astype(np.int64))
+    if len(hashes) == 1:
+        flat, flat_owner = hashes[0], owners[0]  # already in text order
+    else:
+        flat_owner = np.concatenate(owners)
+        order = np.argsort(flat_owner, kind="stable")
+        flat, flat_owner = np.concatenate(hashes)[order], flat_owner[order]
+    per_text = np.bincount(flat_owner, minlength=n_texts)
+    offsets = np.zeros(n_texts + 1, dtype=np.uint64)
+    np.cumsum(per_text, out=offsets[1:])
+    return flat, offsets
