@@ -13,6 +13,7 @@ from builder import __version__
 COMMANDS = {
     "run": "run",
     "extract": "extract",
+    "config": "config",
     "inspect": "inspect",
     "validate": "validate",
     "export": "export",

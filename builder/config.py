@@ -31,9 +31,11 @@ class ConfigError(Exception):
 
 
 class LoomConfig(Section):
-    name: str = "loom"
+    """A whole run: its inputs, the settings of every stage, and where the shards go."""
+
+    name: str = "loom"  # a label for the run, kept in the manifest
     output: str | None = None  # output folder; `--out` overrides
-    sources: list[SourceConfig] = Field(default_factory=list)
+    sources: list[SourceConfig] = Field(default_factory=list)  # the inputs, one section each
     extract: ExtractConfig = Field(default_factory=ExtractConfig)
     images: ImagesConfig = Field(default_factory=ImagesConfig)
     filters: FiltersConfig = Field(default_factory=FiltersConfig)

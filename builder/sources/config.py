@@ -13,7 +13,7 @@ class WarcSourceConfig(Section):
     """WARC/ARC files, plain or gzip: files, folders or glob patterns."""
 
     type: Literal["warc"]
-    paths: list[str] = Field(min_length=1)
+    paths: list[str] = Field(min_length=1)  # archives, folders of them, or glob patterns
 
 
 class HtmlSourceConfig(Section):
@@ -24,7 +24,7 @@ class HtmlSourceConfig(Section):
     """
 
     type: Literal["html"]
-    paths: list[str] = Field(min_length=1)
-    url: str | None = None
-    urls: str | None = None
-    files_per_partition: int = Field(200, ge=1)
+    paths: list[str] = Field(min_length=1)  # files, folders or glob patterns
+    url: str | None = None  # one page URL for every file
+    urls: str | None = None  # TSV file of `path<TAB>url` lines
+    files_per_partition: int = Field(200, ge=1)  # files per unit of work

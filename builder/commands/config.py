@@ -1,0 +1,29 @@
+"""`loom config reference` / `loom config check CONFIG`."""
+
+from __future__ import annotations
+
+import argparse
+
+import yaml
+
+HELP = "print the config reference, or check a config file and print it as understood"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", required=True)
+    sub.add_parser("reference", help="print every config key with its type and default (Markdown)")
+    check = sub.add_parser("check", help="validate a config file; print it with all defaults filled in")
+    check.add_argument("config")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.action == "reference":
+        from builder.config_reference import reference_markdown
+
+        print(reference_markdown(), end="")
+        return 0
+    from builder.config import load_config
+
+    config = load_config(args.config)
+    print(yaml.safe_dump(config.to_public_dict(), sort_keys=False), end="")
+    return 0
