@@ -1,0 +1,160 @@
+"""Image filters: banned URL words before fetching; format, size, aspect ratio, NSFW after.
+
+After fetching, the image stage has set ``node.info["format"]``, ``["width"]``,
+``["height"]`` (OBELICS judged the original size: ``original_width``/``original_height``
+win when present). An image without that info was not fetched and is not judged here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from builder.context import RunContext
+from builder.document import Document, ImageNode
+from filters.config import FiltersConfig
+from filters.nsfw import NsfwScorer
+from filters.text_stage import record_failures
+from filters.url_words import BannedWordMatcher
+
+# Names Pillow (and the image stage) may give one format.
+_FORMAT_ALIASES = {"jpg": "jpeg", "mpo": "jpeg", "tif": "tiff"}
+
+
+def normalize_format(fmt: str) -> str:
+    fmt = fmt.lower().lstrip(".")
+    return _FORMAT_ALIASES.get(fmt, fmt)
+
+
+def image_size(node: ImageNode) -> tuple[int, int] | None:
+    info = node.info
+    width = info.get("original_width", info.get("width"))
+    height = info.get("original_height", info.get("height"))
+    if not isinstance(width, (int, float)) or not isinstance(height, (int, float)):
+        return None
+    return int(width), int(height)
+
+
+def _remove_images(doc: Document, removed: set[int]) -> None:
+    if removed:
+        doc.nodes = [n for n in doc.nodes if id(n) not in removed]
+
+
+class ImageUrlFilterStage:
+    """Before fetching: drop images whose URL holds a banned word (saves fetching them)."""
+
+    name = "filters.image_urls"
+
+    def __init__(self, config: FiltersConfig) -> None:
+        self.config = config
+        banned = config.images.banned_url_words
+        self.matcher = BannedWordMatcher(banned.words, banned.plurals) if banned.enabled else None
+        self.drop = config.action == "drop"
+
+    def __call__(self, docs: Iterable[Document], ctx: RunContext) -> Iterator[Document]:
+        for doc in docs:
+            if self.filter_document(doc, ctx):
+                yield doc
+
+    def filter_document(self, doc: Document, ctx: RunContext) -> bool:
+        if self.matcher is None:
+            return True
+        removed: set[int] = set()
+        failures: list[str] = []
+        for node in doc.images:
+            banned = self.matcher.first_match(node.src) is not None
+            node.scores["banned_url_word"] = 1.0 if banned else 0.0
+            if banned:
+                if self.drop:
+                    ctx.stats.drop("image.banned_url_word")
+                    removed.add(id(node))
+                else:
+                    failures.append("image.banned_url_word")
+        _remove_images(doc, removed)
+        if not self.drop:
+            record_failures(doc, failures)
+            return True
+        # Nothing left to fetch: OBELICS's image minimum would drop it later anyway.
+        if len(doc.images) < self.config.rules.min_images:
+            ctx.drop_document(doc, "doc.too_few_images")
+            return False
+        return True
+
+
+class ImageFilterStage:
+    """After fetching: format, sides, aspect ratio and NSFW, in that order."""
+
+    name = "filters.images"
+
+    def __init__(self, config: FiltersConfig, reuse_scores: bool = False) -> None:
+        self.config = config
+        self.images = config.images
+        self.formats = frozenset(normalize_format(f) for f in config.images.formats)
+        self.drop = config.action == "drop"
+        self.reuse_scores = reuse_scores
+        self.nsfw = NsfwScorer(config.images.nsfw.cache_dir) if config.images.nsfw.enabled else None
+
+    def __call__(self, docs: Iterable[Document], ctx: RunContext) -> Iterator[Document]:
+        for doc in docs:
+            if self.filter_document(doc, ctx):
+                yield doc
+
+    def failure(self, node: ImageNode, ctx: RunContext) -> str | None:
+        """The first filter `node` fails (its scores are stored on it either way)."""
+        fmt = node.info.get("format")
+        size = image_size(node)
+        if fmt is None and size is None:
+            return None  # not fetched: nothing to judge
+        if fmt is not None and normalize_format(str(fmt)) not in self.formats:
+            return "format"
+        if size is not None:
+            width, height = size
+            cfg = self.images
+            if width <= 0 or height <= 0:
+                return "size"
+            node.scores["aspect_ratio"] = width / height
+            if not (cfg.min_side <= width <= cfg.max_side and cfg.min_side <= height <= cfg.max_side):
+                return "size"
+            if max(width / height, height / width) > cfg.max_aspect_ratio:
+                return "aspect_ratio"
+        if self.nsfw is not None:
+            score = node.scores.get("nsfw") if self.reuse_scores else None
+            if score is None and node.data:
+                try:
+                    score = self.nsfw.score(node.data)
+                except ValueError:
+                    ctx.stats.count("image.nsfw_undecodable")
+                    score = None
+                if score is not None:
+                    node.scores["nsfw"] = score
+            if score is not None and score >= self.images.nsfw.threshold:
+                return "nsfw"
+        return None
+
+    def filter_document(self, doc: Document, ctx: RunContext) -> bool:
+        removed: set[int] = set()
+        failures: list[str] = []
+        nsfw_in_doc = False
+        for node in doc.images:
+            reason = self.failure(node, ctx)
+            if reason is None:
+                continue
+            if reason == "nsfw" and self.images.nsfw.action == "drop_document":
+                nsfw_in_doc = True
+                continue
+            if self.drop:
+                ctx.stats.drop("image." + reason)
+                removed.add(id(node))
+            else:
+                failures.append("image." + reason)
+        nsfw_scores = [n.scores["nsfw"] for n in doc.images if "nsfw" in n.scores]
+        if nsfw_scores:
+            doc.scores["nsfw_max"] = max(nsfw_scores)
+        if nsfw_in_doc:
+            if self.drop:
+                ctx.drop_document(doc, "doc.nsfw")
+                return False
+            failures.append("doc.nsfw")
+        _remove_images(doc, removed)
+        if not self.drop:
+            record_failures(doc, failures)
+        return True

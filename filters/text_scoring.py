@@ -1,0 +1,183 @@
+"""Scores of one text level (paragraph or document) and the first filter each text fails.
+
+Score keys (stored in ``node.scores`` for paragraphs and ``doc.scores`` for documents):
+``words``, ``char_repetition``, ``word_repetition``, ``special_char_ratio``,
+``stopword_ratio``, ``flagged_word_ratio``, ``punctuation_ratio``, ``common_word_ratio``,
+``spam_ratio``, ``lang_<code>`` (probability of the predicted language). A score is only
+computed when its filter is enabled (and its word list exists for the language).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from filters import text_measures as tm
+from filters.config import TextFilters
+from filters.lang import identify, lang_score_key, stored_language
+from filters.wordlists import common_words_for, flagged_words_for, spam_phrases_for, stopwords_for
+
+
+@dataclass(slots=True)
+class TextCounts:
+    """Additive counts of a text: a document's are the sums of its paragraphs'."""
+
+    words: list[str] = field(default_factory=list)
+    chars: int = 0
+    special: int = 0
+    punct: int = 0
+    tokens: int = 0
+    stop: int = 0
+    flagged: int = 0
+    common: int = 0
+    spam: int = 0
+
+    def add(self, other: TextCounts, separator_chars: int) -> None:
+        self.words.extend(other.words)
+        self.chars += other.chars + separator_chars
+        self.special += other.special + separator_chars  # the separator is whitespace: special
+        self.punct += other.punct
+        self.tokens += other.tokens
+        self.stop += other.stop
+        self.flagged += other.flagged
+        self.common += other.common
+        self.spam += other.spam
+
+
+@dataclass(frozen=True, slots=True)
+class WordListSet:
+    lang: str
+    stopwords: frozenset[str] | None
+    flagged: frozenset[str] | None
+    common: frozenset[str] | None
+    spam: dict[str, tuple[tuple[str, ...], ...]] | None
+
+    @classmethod
+    def load(cls, lang: str, common_top_n: int) -> WordListSet:
+        return cls(lang, stopwords_for(lang), flagged_words_for(lang), common_words_for(lang, common_top_n),
+                   spam_phrases_for(lang))
+
+
+def _ratio(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+# (filter name, score key, does the score pass?) in the order OBELICS applies them.
+Check = tuple[str, str, Callable[[TextFilters, float], bool]]
+CHECKS: tuple[Check, ...] = (
+    ("words", "words", lambda f, s: f.words.min <= s <= f.words.max),
+    ("char_repetition", "char_repetition", lambda f, s: s <= f.char_repetition.max),
+    ("word_repetition", "word_repetition", lambda f, s: s <= f.word_repetition.max),
+    ("special_chars", "special_char_ratio", lambda f, s: s <= f.special_chars.max),
+    ("stopwords", "stopword_ratio", lambda f, s: s >= f.stopwords.min),
+    ("flagged_words", "flagged_word_ratio", lambda f, s: s <= f.flagged_words.max),
+    ("punctuation", "punctuation_ratio", lambda f, s: s >= f.punctuation.min),
+    ("common_words", "common_word_ratio", lambda f, s: s >= f.common_words.min),
+    ("spam", "spam_ratio", lambda f, s: s < f.spam.less_than),
+)
+
+
+class TextScorer:
+    """Measures and judges texts of one level with one set of word lists."""
+
+    def __init__(self, filters: TextFilters, languages: list[str]) -> None:
+        self.filters = filters
+        self.languages = languages
+        self.enabled = {name: getattr(filters, name).enabled for name, _, _ in CHECKS}
+        self.enabled["lang"] = filters.lang.enabled
+
+    def evaluate(self, text: str, lists: WordListSet, counts: TextCounts | None = None,
+                 lang: tuple[str, float] | None = None, stop_early: bool = False,
+                 count_flags: dict[str, bool] | None = None) -> tuple[dict[str, float], TextCounts, list[str]]:
+        """Scores of `text`, its counts, and the filters it fails, in filter order.
+
+        `counts` reuses counts already made (a document's are its paragraphs' sums); `lang`
+        reuses a language prediction made on this same text. With `stop_early` scoring stops
+        at the first failure, as OBELICS did (what is dropped needs no more scores).
+        `count_flags` also counts what another level needs, so its counts can be summed.
+        """
+        f, cfg = self.enabled, self.filters
+        flags = count_flags or f
+        c = counts if counts is not None else TextCounts(words=tm.words_of(text), chars=len(text))
+        words = c.words
+        n_words = len(words)
+        s: dict[str, float] = {}
+        failed: list[str] = []
+
+        def judge(name: str, key: str, value: float) -> bool:
+            """Store the score; True when scoring should stop here."""
+            s[key] = value
+            if not _PASSES[name](cfg, value):
+                failed.append(name)
+                return stop_early
+            return False
+
+        if f["words"] and judge("words", "words", float(n_words)):
+            return s, c, failed
+        if f["char_repetition"] and judge(
+                "char_repetition", "char_repetition", tm.char_repetition_ratio(text, cfg.char_repetition.n)):
+            return s, c, failed
+        if f["word_repetition"] and judge(
+                "word_repetition", "word_repetition", tm.word_repetition_ratio(words, cfg.word_repetition.n)):
+            return s, c, failed
+        if counts is None and flags["special_chars"]:
+            c.special = tm.special_char_count(text)
+        if f["special_chars"] and judge("special_chars", "special_char_ratio", _ratio(c.special, c.chars)):
+            return s, c, failed
+        if lists.stopwords is not None:
+            if counts is None and flags["stopwords"]:
+                c.stop = tm.count_in(words, lists.stopwords)
+            if f["stopwords"] and judge("stopwords", "stopword_ratio", _ratio(c.stop, n_words)):
+                return s, c, failed
+        if lists.flagged is not None:
+            if counts is None and flags["flagged_words"]:
+                c.flagged = tm.count_in(words, lists.flagged)
+            if f["flagged_words"] and judge("flagged_words", "flagged_word_ratio", _ratio(c.flagged, n_words)):
+                return s, c, failed
+        if counts is None and flags["punctuation"]:
+            c.punct, c.tokens = tm.punctuation_counts(text)
+        if f["punctuation"] and judge("punctuation", "punctuation_ratio",
+                                      tm.punctuation_ratio(c.punct, c.tokens, cfg.punctuation.min_words)):
+            return s, c, failed
+        if lists.common is not None:
+            if counts is None and flags["common_words"]:
+                c.common = tm.count_in(words, lists.common)
+            if f["common_words"] and judge("common_words", "common_word_ratio", _ratio(c.common, n_words)):
+                return s, c, failed
+        if lists.spam is not None:
+            if counts is None and flags["spam"]:
+                c.spam = tm.spam_word_count(words, lists.spam)
+            if f["spam"] and judge("spam", "spam_ratio", _ratio(c.spam, n_words)):
+                return s, c, failed
+        if f["lang"]:
+            code, prob = lang if lang is not None else identify(text)
+            s[lang_score_key(code or "unknown")] = prob
+            if code not in self.languages or prob < cfg.lang.min_score:
+                failed.append("lang")
+        return s, c, failed
+
+    def failures(self, scores: dict[str, float]) -> list[str]:
+        """Names of the filters `scores` fail, in filter order (the first is the drop reason)."""
+        failed = [name for name, key, passes in CHECKS
+                  if self.enabled[name] and key in scores and not passes(self.filters, scores[key])]
+        if self.enabled["lang"]:
+            stored = stored_language(scores)
+            if stored is not None:
+                code, prob = stored
+                if code not in self.languages or prob < self.filters.lang.min_score:
+                    failed.append("lang")
+        return failed
+
+    def has_scores(self, scores: dict[str, float]) -> bool:
+        """Whether `scores` holds every score this scorer needs (word lists allowing)."""
+        needed = [key for name, key, _ in CHECKS
+                  if self.enabled[name] and key not in _LIST_DEPENDENT]
+        if any(key not in scores for key in needed):
+            return False
+        return not self.enabled["lang"] or stored_language(scores) is not None
+
+
+_PASSES = {name: passes for name, _, passes in CHECKS}
+
+# Scores that are absent when the language has no word list for them.
+_LIST_DEPENDENT = {"stopword_ratio", "flagged_word_ratio", "common_word_ratio", "spam_ratio"}
