@@ -1,0 +1,149 @@
+"""The image stage: every image node gets its bytes, or is removed with a counted reason.
+
+Documents stream through a bounded window. The images of all documents in the window are
+fetched and decoded concurrently on a thread pool (Pillow and sockets release the GIL),
+and documents leave in input order as soon as the one at the head is complete. The same
+URL appearing more than once in the window is fetched once. Counters are only touched
+from the calling thread, so `Stats` needs no lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Iterable, Iterator
+
+from builder.context import RunContext
+from builder.document import Document, ImageNode
+from builder.images.cache import ImageCache
+from builder.images.config import ImagesConfig
+from builder.images.policy import page_opt_out
+from builder.images.source import ImageOutcome, ImageSource
+from builder.net.fetcher import Fetcher
+from builder.net.optout import OptOutList
+
+_Pending = tuple[Document, list[tuple[ImageNode, "Future[ImageOutcome] | str"]]]
+
+
+class ImageStage:
+    name = "images"
+
+    def __init__(self, config: ImagesConfig) -> None:
+        self.config = config
+        self._fetcher: Fetcher | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._cache: ImageCache | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def _start(self, ctx: RunContext) -> None:
+        if self._fetcher is not None:
+            return
+        fetch = self.config.fetch
+        resolve = getattr(ctx.config, "resolve", None)
+        optout = None
+        if fetch.optout_file:
+            path = resolve(fetch.optout_file) if resolve else fetch.optout_file
+            optout = OptOutList.from_file(path)
+        self._fetcher = Fetcher(fetch, optout=optout)
+        if self.config.cache_dir:
+            self._cache = ImageCache(resolve(self.config.cache_dir) if resolve else self.config.cache_dir)
+        self._pool = ThreadPoolExecutor(self.config.threads, thread_name_prefix="loom-image")
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        if self._fetcher is not None:
+            self._fetcher.close()
+            self._fetcher = None
+
+    def __enter__(self) -> ImageStage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the stage --------------------------------------------------------------------------
+
+    def __call__(self, docs: Iterable[Document], ctx: RunContext) -> Iterator[Document]:
+        self._start(ctx)
+        assert self._fetcher is not None and self._pool is not None
+        source = ImageSource(self.config, self._fetcher, self._cache, ctx.image_archive)
+        window: deque[_Pending] = deque()
+        shared: dict[str, list] = {}  # url -> [future, documents in the window using it]
+        max_images = max(4 * self.config.threads, 64)
+        pending_images = 0
+        for doc in docs:
+            if source.archive is not ctx.image_archive:  # a new partition may bring a new archive
+                source = ImageSource(self.config, self._fetcher, self._cache, ctx.image_archive)
+            item = self._submit(doc, source, shared)
+            window.append(item)
+            pending_images += len(item[1])
+            while window and (
+                len(window) >= self.config.max_docs_in_flight
+                or pending_images > max_images
+                or self._head_done(window[0])
+            ):
+                head = window.popleft()
+                pending_images -= len(head[1])
+                yield self._finish(head, shared, ctx)
+        while window:
+            yield self._finish(window.popleft(), shared, ctx)
+
+    def _submit(self, doc: Document, source: ImageSource, shared: dict[str, list]) -> _Pending:
+        assert self._pool is not None
+        jobs: list[tuple[ImageNode, Future[ImageOutcome] | str]] = []
+        blocked = page_opt_out(doc.metadata, self.config.policy)
+        for node in doc.nodes:
+            if not isinstance(node, ImageNode):
+                continue
+            if blocked:
+                jobs.append((node, blocked))
+                continue
+            if not node.src:
+                jobs.append((node, "no_url"))
+                continue
+            entry = shared.get(node.src)
+            if entry is None:
+                entry = shared[node.src] = [self._pool.submit(source.get, node.src), 0]
+            entry[1] += 1
+            jobs.append((node, entry[0]))
+        return doc, jobs
+
+    @staticmethod
+    def _head_done(item: _Pending) -> bool:
+        return all(isinstance(job, str) or job.done() for _, job in item[1])
+
+    def _finish(self, item: _Pending, shared: dict[str, list], ctx: RunContext) -> Document:
+        doc, jobs = item
+        failed: set[int] = set()
+        for node, job in jobs:
+            if isinstance(job, str):
+                ctx.stats.drop(f"image.{job}")
+                failed.add(id(node))
+                continue
+            try:
+                outcome = job.result()
+            except Exception as exc:  # noqa: BLE001 - a bug in one image must not end the run
+                outcome = ImageOutcome(reason=f"internal_error.{type(exc).__name__}")
+            entry = shared.get(node.src)
+            if entry is not None:
+                entry[1] -= 1
+                if entry[1] <= 0:
+                    del shared[node.src]
+            if outcome.reason is not None or outcome.data is None:
+                ctx.stats.drop(f"image.{outcome.reason or 'empty'}")
+                failed.add(id(node))
+                continue
+            ctx.stats.count(f"image.source.{outcome.source}")
+            node.data = outcome.data
+            node.info.update(outcome.info)
+        if failed:
+            doc.nodes = [n for n in doc.nodes if id(n) not in failed]
+        return doc
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
