@@ -13,7 +13,7 @@ from typing import Annotated, Any, Union
 import yaml
 from pydantic import Field, ValidationError
 
-from builder.config_base import Section
+from builder.config_base import ConfigError, Section
 from builder.executors.config import ExecutorConfig
 from builder.extract.config import ExtractConfig
 from builder.images.config import ImagesConfig
@@ -23,11 +23,9 @@ from builder.validate.config import ValidateConfig
 from filters.config import FiltersConfig
 from filters.dedup.config import DedupConfig
 
+__all__ = ["ConfigError", "LoomConfig", "load_config", "parse_config"]
+
 SourceConfig = Annotated[Union[WarcSourceConfig, HtmlSourceConfig], Field(discriminator="type")]
-
-
-class ConfigError(Exception):
-    """A config that cannot be used. The CLI prints it and exits with status 2."""
 
 
 class LoomConfig(Section):
