@@ -38,7 +38,7 @@ def select(walked: WalkResult) -> Items:
     for chrome_level, clean in _ATTEMPTS:
         chosen = _attempt(walked, chrome_level, clean)
         length = sum(len(i.text) for i in chosen if isinstance(i, TextItem))
-        if length > best_len:
+        if best_len < 0 or length > 2 * best_len:  # looser rules must earn their noise
             best, best_len = chosen, length
         if length >= ENOUGH_TEXT:
             break
@@ -49,9 +49,14 @@ def _attempt(walked: WalkResult, chrome_level: int, clean: bool) -> Items:
     boxes, items = walked.boxes, walked.items
     n = len(boxes)
     chrome = [False] * n
+    # A wrapper holding most of the page's prose is not chrome, whatever its class says.
+    big = (boxes[0].text - boxes[0].link) * 0.5
     for b, box in enumerate(boxes):
         if box.parent >= 0:
-            chrome[b] = box.chrome >= chrome_level or chrome[box.parent]
+            is_chrome = box.chrome >= chrome_level and not (
+                box.chrome == CHROME_BY_CLASS and box.text - box.link > big
+            )
+            chrome[b] = is_chrome or chrome[box.parent]
     score = [0.0] * n
     scored = [False] * n
     for item in items:
@@ -102,6 +107,8 @@ def _attempt(walked: WalkResult, chrome_level: int, clean: bool) -> Items:
         keep[b] = inside and not chrome[b] and not (clean and b != top and _mostly_links(boxes[b]))
     out: Items = []
     for item in items:
+        if clean and isinstance(item, TextItem) and item.link > 0.6 * len(item.text) and item.tag != "li":
+            continue  # a "read more" / "related" line inside the article
         if keep[item.box] or (item.box == parent and isinstance(item, TextItem) and _prose(item)):
             out.append(item)  # (or loose text beside the article box, inside its parent)
     return out

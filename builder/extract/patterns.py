@@ -31,7 +31,7 @@ UNLIKELY = re.compile(
     r"sponsor|supplemental|ad-break|agegate|pagination|pager|popup|modal|newsletter|subscri|share|"
     r"sharing|follow|signup|sign-up|promo|outbrain|taboola|recommend|navbar|\bnav\b|topbar|masthead|"
     r"toolbar|author-?bio|byline-social|more-stories|trending|most-popular|popular|read-?next|"
-    r"widget|tags?-?list|\btags\b|print|login|register"
+    r"widget|tags?-?list|\btags\b|print|login|register|rating|voting|\bvotes?\b"
 )
 # ...unless they also say this (a "content-with-sidebar" wrapper is content).
 MAYBE_CONTENT = re.compile(r"and|article|body|column|content|main|shadow|post|entry|story|text")
