@@ -192,7 +192,13 @@ def test_funnel_orders_steps_by_recorded_stages(output: Output) -> None:
 @pytest.mark.parametrize("values", [[1, 2, 3, 500, 7, 7, 0], [0.5] * 9, list(range(1000)), [3.2, -1.5, 9.9]])
 def test_histogram_bins_count_every_value(values: list[float]) -> None:
     assert sum(b.count for b in linear_bins(values)) == len(values)
+    assert sum(b.count for b in linear_bins(values, n=7, integer=True)) == len(values)
     assert linear_bins([]) == []
+
+
+def test_integer_bins_are_whole_numbers() -> None:
+    bins = linear_bins([0, 1, 1, 2, 3, 3, 3], n=12, quantile=1.0, integer=True)
+    assert [(b.label, b.count) for b in bins] == [("0", 1), ("1", 2), ("2", 1), ("3", 3)]
 
 
 def test_edge_bins() -> None:

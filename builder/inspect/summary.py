@@ -45,7 +45,10 @@ class Summary:
     n_domains: int
     score_names: list[str]
     charts: list[Chart] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # found while reading the folder
+    run_errors: list[str] = field(default_factory=list)  # recorded by the run (failed partitions, ...)
+    partitions: dict[str, Any] | None = None  # {"total": n, "failed": [ids]} when the run recorded it
+    counters: list[tuple[str, int]] = field(default_factory=list)  # every count of stats.json
 
 
 def load_json(path: Path, problems: list[str]) -> dict[str, Any] | None:
@@ -95,6 +98,11 @@ def summarize(index: CorpusIndex) -> Summary:
         problems=problems,
     )
     summary.charts = _charts(summary, kept)
+    if stats:
+        summary.run_errors = [str(e) for e in stats.get("errors") or []]
+        partitions = stats.get("partitions")
+        summary.partitions = partitions if isinstance(partitions, dict) else None
+        summary.counters = sorted((str(k), v) for k, v in (stats.get("counts") or {}).items())
     if manifest and manifest.get("samples") is not None and manifest["samples"] != summary.documents:
         problems.append(f"manifest lists {manifest['samples']} samples "
                         f"but the shards hold {summary.documents}")
@@ -111,13 +119,14 @@ def _charts(summary: Summary, kept: SubsetIndex) -> list[Chart]:
     samples = kept.samples
     images = kept.images
     charts.append(Chart("words per document",
-                        histogram_svg(linear_bins([s.words for s in samples]), "words per document")))
+                        histogram_svg(linear_bins([s.words for s in samples], integer=True), "words per document")))
     charts.append(Chart("images per document",
-                        histogram_svg(linear_bins([s.n_images_stored for s in samples], n=12, quantile=1.0),
+                        histogram_svg(linear_bins([s.n_images_stored for s in samples], n=12, quantile=0.99,
+                                                  integer=True),
                                       "images per document")))
     sized = [im for im in images if im.width > 0 and im.height > 0]
     charts.append(Chart("image size", histogram_svg(
-        linear_bins([max(im.width, im.height) for im in sized]), "image size: longest side (px)")))
+        linear_bins([max(im.width, im.height) for im in sized], integer=True), "image size: longest side (px)")))
     charts.append(Chart("image aspect ratio", histogram_svg(
         edge_bins([im.width / im.height for im in sized], ASPECT_EDGES, ASPECT_LABELS),
         "image aspect ratio (width:height)")))

@@ -43,11 +43,13 @@ def _fmt(x: float) -> str:
     return f"{x:.3g}"
 
 
-def linear_bins(values: Sequence[float], n: int = 20, quantile: float = 0.99) -> list[Bin]:
+def linear_bins(values: Sequence[float], n: int = 20, quantile: float = 0.99,
+                integer: bool = False) -> list[Bin]:
     """About `n` equal bins from 0 (or the minimum, if negative) to a round upper bound.
 
     The upper bound is the `quantile` of the values, so a few huge outliers do not squash
-    the rest into one bar; they are counted in a last "≥ bound" bar instead.
+    the rest into one bar; they are counted in a last "≥ bound" bar instead. With `integer`,
+    bins are whole numbers wide (counts: 0, 1, 2 … images, not 0.5).
     """
     if len(values) == 0:
         return []
@@ -59,6 +61,8 @@ def linear_bins(values: Sequence[float], n: int = 20, quantile: float = 0.99) ->
     if top <= lo:
         top = lo + 1
     step = _nice_step(top - lo, n)
+    if integer:
+        step = max(1.0, float(round(step)))
     lo = math.floor(lo / step) * step
     n_bins = math.floor((top - lo) / step) + 1  # the last edge lies above `top`
     edges = [lo + i * step for i in range(n_bins + 1)]
