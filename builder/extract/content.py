@@ -105,11 +105,23 @@ def _attempt(walked: WalkResult, chrome_level: int, clean: bool) -> Items:
         p = boxes[b].parent
         inside = region[b] or (p >= 0 and keep[p])
         keep[b] = inside and not chrome[b] and not (clean and b != top and _mostly_links(boxes[b]))
+    # Prose a little further out (a lead paragraph above the article body) joins too.
+    near = [False] * n
+    outer = parent if parent < 0 else max(0, boxes[parent].parent)
+    if outer > 0:
+        for b in range(outer, n):
+            p = boxes[b].parent
+            near[b] = (b == outer or (p >= 0 and near[p])) and not chrome[b]
+    last_kept = max((i for i, item in enumerate(items) if keep[item.box]), default=-1)
     out: Items = []
-    for item in items:
+    for position, item in enumerate(items):
         if clean and isinstance(item, TextItem) and item.link > 0.6 * len(item.text) and item.tag != "li":
             continue  # a "read more" / "related" line inside the article
-        if keep[item.box] or (item.box == parent and isinstance(item, TextItem) and _prose(item)):
+        if keep[item.box] or (
+            (item.box == parent or (near[item.box] and position < last_kept))
+            and isinstance(item, TextItem)
+            and _prose(item)
+        ):
             out.append(item)  # (or loose text beside the article box, inside its parent)
     return out
 
