@@ -17,6 +17,7 @@ COMMANDS = {
     "inspect": "inspect",
     "validate": "validate",
     "export": "export",
+    "rethreshold": "rethreshold",
 }
 
 EXIT_CONFIG_ERROR = 2
