@@ -107,6 +107,7 @@ def extract_document(
         else:
             seen.add(item.node.src)
             doc.nodes.append(_image(item))
+    doc.nodes = _without_orphan_headings(doc.nodes)
     if not doc.nodes:
         raise ExtractRejected("doc.empty", "no text or image found")
     return doc
@@ -114,6 +115,28 @@ def extract_document(
 
 def _image(item: ImageItem) -> ImageNode:
     return item.node
+
+
+def _without_orphan_headings(nodes: list) -> list:
+    """Drop headings with nothing under them (the title of a "related" list that was removed)."""
+    out = []
+    for i, node in enumerate(nodes):
+        level = _heading_level(node)
+        if level:
+            following = next(
+                (n for n in nodes[i + 1 :] if not isinstance(n, TextNode) or _heading_level(n) <= level),
+                None,
+            )
+            if following is None or _heading_level(following):
+                continue
+        out.append(node)
+    return out
+
+
+def _heading_level(node) -> int:
+    if isinstance(node, TextNode) and len(node.tag) == 2 and node.tag[0] == "h" and node.tag[1].isdigit():
+        return int(node.tag[1])
+    return 0
 
 
 def _is_html_type(content_type: str) -> bool:

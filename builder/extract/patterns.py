@@ -31,10 +31,11 @@ UNLIKELY = re.compile(
     r"sponsor|supplemental|ad-break|agegate|pagination|pager|popup|modal|newsletter|subscri|share|"
     r"sharing|follow|signup|sign-up|promo|outbrain|taboola|recommend|navbar|\bnav\b|topbar|masthead|"
     r"toolbar|author-?bio|byline-social|more-stories|trending|most-popular|popular|read-?next|"
-    r"widget|tags?-?list|\btags\b|print|login|register|rating|voting|\bvotes?\b"
+    r"widget|tags?-?list|\btags\b|print|login|register|rating|voting|\bvotes?\b|author|byline|"
+    r"copyright|disclosure|credit|entry-meta|post-?meta|entry-tools|meta-?info|breaking"
 )
 # ...unless they also say this (a "content-with-sidebar" wrapper is content).
-MAYBE_CONTENT = re.compile(r"and|article|body|column|content|main|shadow|post|entry|story|text")
+MAYBE_CONTENT = re.compile(r"and|article|body|column|content|main|shadow")
 NEGATIVE = re.compile(
     r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|foot|gdpr|masthead|"
     r"media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|"
