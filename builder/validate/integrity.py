@@ -195,10 +195,12 @@ class IntegrityChecker:
             self._keep(data, members)
 
     def _check_image(self, where: str, ref: str, payload: bytes, data: dict[str, Any], n: int) -> bool:
-        from PIL import Image
+        from PIL import Image, ImageFile
 
         self.n_images += 1
         ext = ref.rpartition(".")[2]
+        # A truncated image must fail here even if some other stage let Pillow load them.
+        lenient, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -208,6 +210,8 @@ class IntegrityChecker:
         except Exception as exc:  # Pillow raises many types for bad data; all mean "does not decode"
             self.images.add(f"{where}: image {ref} does not decode ({type(exc).__name__}: {exc})")
             return False
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = lenient
         if fmt not in EXT_FORMATS.get(ext, set()):
             self.images.add(f"{where}: image {ref} holds {fmt} data")
             return False

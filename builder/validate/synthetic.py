@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import random
+from pathlib import Path
 
 from builder.document import Document, ImageNode, Node, Provenance, TextNode, document_key
 
@@ -51,3 +52,21 @@ def synthetic_document(index: int, seed: int = 0, n_images: int = 2, words: int 
         nodes.append(TextNode(synthetic_paragraph(rng, words)))
     return Document(document_key(url), url, nodes, {"title": f"Page {index}", "lang": "en"},
                     Provenance(url, source="synthetic"), {"lang_en": 0.99})
+
+
+def write_synthetic_shards(out_dir: str | Path, n_docs: int = 8, max_samples: int = 4, seed: int = 0,
+                           n_images: int | None = None, words: int = 12) -> Path:
+    """A complete output folder (shards + manifest) of synthetic documents; returns the folder.
+
+    Documents have ``index % 3 + 1`` images unless `n_images` is given.
+    """
+    from builder.shards.manifest import write_manifest
+    from builder.shards.writer import ShardWriter
+
+    out = Path(out_dir)
+    with ShardWriter(out, "shard", max_samples=max_samples) as writer:
+        for i in range(n_docs):
+            count = n_images if n_images is not None else i % 3 + 1
+            writer.write(synthetic_document(i, seed, n_images=count, words=words))
+    write_manifest(out, writer.shards)
+    return out
