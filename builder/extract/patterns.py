@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Subtrees that never hold article text or images.
 SKIP_TAGS = frozenset(
@@ -58,3 +59,12 @@ def class_weight(class_id: str) -> int:
 
 def is_unlikely(class_id: str) -> bool:
     return bool(UNLIKELY.search(class_id)) and not MAYBE_CONTENT.search(class_id)
+
+
+@lru_cache(maxsize=65536)
+def judge_class(class_id: str) -> tuple[int, bool]:
+    """(weight, unlikely) of a "class id" string; cached: pages repeat the same classes."""
+    lowered = class_id.lower()
+    if len(lowered) < 2:
+        return 0, False
+    return class_weight(lowered), is_unlikely(lowered)

@@ -23,8 +23,7 @@ from builder.extract.patterns import (
     HIDDEN_STYLE,
     SKIP_TAGS,
     TEXT_NODE_TAGS,
-    class_weight,
-    is_unlikely,
+    judge_class,
 )
 from builder.extract.urls import resolve
 
@@ -78,10 +77,13 @@ _DEADLINE_EVERY = 1024  # elements between clock checks
 _DATA_TABLE_BLOCKERS = "table table, div, p, ul, ol, img, picture, h1, h2, h3, h4, h5, h6, blockquote, pre"
 
 
+BR = "\ue000"  # stands for <br> in the text buffer (source newlines are just whitespace)
+
+
 def _norm(raw: str) -> str:
-    if "\n" not in raw:
+    if BR not in raw:
         return " ".join(raw.split())
-    lines = (" ".join(line.split()) for line in raw.split("\n"))
+    lines = (" ".join(line.split()) for line in raw.split(BR))
     return "\n".join(line for line in lines if line)
 
 
@@ -123,9 +125,11 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
             return
         raw = "".join(buf)
         buf.clear()
-        text = raw.strip("\n").rstrip() if pre_depth else _norm(raw)
         link = buf_link
         buf_link = 0
+        if raw.isspace():
+            return
+        text = raw.replace(BR, "\n").strip("\n").rstrip() if pre_depth else _norm(raw)
         if not text:
             return
         if link:
@@ -206,7 +210,7 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
             node = node.next
             continue
         if tag == "br":
-            buf.append("\n")
+            buf.append(BR)
             node = node.next
             continue
         if tag == "img" or tag == "amp-img":
@@ -247,18 +251,19 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
                     cur = cur_saved
                     node = node.next
                     continue
-            class_id = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
+            class_id = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+            weight, unlikely = judge_class(class_id)
             role = (attrs.get("role") or "").lower()
             parent_box = boxes[cur]
             in_article = parent_box.in_article or tag in ("article", "main") or role == "main"
             if tag in BOILERPLATE_TAGS or role in BOILERPLATE_ROLES or (tag == "header" and not in_article):
                 chrome = CHROME_BY_TAG
-            elif len(class_id) > 1 and is_unlikely(class_id):
+            elif unlikely:
                 chrome = CHROME_BY_CLASS
             else:
                 chrome = 0
             boxes.append(
-                Box(cur, tag, class_weight(class_id), chrome, in_article=in_article, klass=attrs.get("class") or "")
+                Box(cur, tag, weight, chrome, in_article=in_article, klass=attrs.get("class") or "")
             )
             cur = len(boxes) - 1
             flags = _BOX
