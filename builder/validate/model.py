@@ -6,7 +6,9 @@ with HuggingFaceM4/idefics2-8b on a GPU machine.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from builder.validate.config import ValidateConfig
@@ -30,6 +32,11 @@ def torch_dtype(config: ValidateConfig) -> Any:
     return getattr(torch, config.dtype)
 
 
+def _looks_like_path(spec: str) -> bool:
+    """A hub id is ``name`` or ``org/name``; anything else with a separator is a folder path."""
+    return spec.startswith((".", "~", os.sep)) or spec.count("/") > 1 or Path(spec).expanduser().exists()
+
+
 def load_model(config: ValidateConfig) -> LoadedModel:
     dtype = torch_dtype(config)
     if config.model == "tiny":
@@ -39,6 +46,10 @@ def load_model(config: ValidateConfig) -> LoadedModel:
         model = build_tiny_model(processor, seed=config.seed).to(dtype=dtype)
     else:
         from transformers import AutoModelForImageTextToText, AutoProcessor
+
+        if _looks_like_path(config.model) and not Path(config.model).expanduser().is_dir():
+            # Say so here rather than let the hub client take a missing folder for a repo id.
+            raise FileNotFoundError(f"no checkpoint folder at {config.model}")
 
         processor = AutoProcessor.from_pretrained(config.model)
         # Splitting is decided by the image processor alone; the processor reads the same flag
