@@ -9,12 +9,12 @@ manifest order); rejected ones, when the run kept them, from ``OUT/rejects/*.tar
 from __future__ import annotations
 
 import json
-import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
+from builder.inspect.tar_scan import TarScanError, scan_members
 from builder.shards.format import KEY_RE, split_member
 from builder.shards.reader import shard_paths
 
@@ -154,10 +154,11 @@ class CorpusIndex:
         shard_id = len(self.shards)
         self.shards.append(path)
         try:
-            with open(path, "rb") as fh, tarfile.open(fileobj=fh, mode="r:") as tar:
-                for key, members in _group_members(tar):
+            # unbuffered: each header is one 512-byte read; a buffer would pull 8 KiB of image data
+            with open(path, "rb", buffering=0) as fh:
+                for key, members in _group_members(scan_members(fh)):
                     self._add_sample(fh, subset, shard_id, key, members)
-        except (OSError, tarfile.TarError) as exc:
+        except (OSError, TarScanError) as exc:
             self.errors.append(f"{path.name}: unreadable shard ({exc}); samples after the error skipped")
 
     def _add_sample(self, fh: Any, subset: str, shard_id: int, key: str,
@@ -189,20 +190,17 @@ def _existing(paths: list[Path]) -> Iterator[Path]:
             yield path
 
 
-def _group_members(tar: tarfile.TarFile) -> Iterator[tuple[str, dict[str, MemberRef]]]:
+def _group_members(files: Iterator[tuple[str, int, int]]) -> Iterator[tuple[str, dict[str, MemberRef]]]:
     """(key, {suffix: MemberRef}) for each run of consecutive members sharing a key."""
     key: str | None = None
     members: dict[str, MemberRef] = {}
-    while (info := tar.next()) is not None:
-        tar.members.clear()  # TarFile keeps every header it read; an index needs none of them
-        if not info.isfile():
-            continue
-        member_key, suffix = split_member(info.name)
+    for name, offset, size in files:
+        member_key, suffix = split_member(name)
         if member_key != key:
             if key is not None:
                 yield key, members
             key, members = member_key, {}
-        members[suffix] = MemberRef(info.offset_data, info.size)
+        members[suffix] = MemberRef(offset, size)
     if key is not None:
         yield key, members
 
