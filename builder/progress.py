@@ -1,4 +1,9 @@
-"""A live progress line for `loom run`: partitions done, documents/s, images/s, drops."""
+"""A live progress line for `loom run`: partitions done, documents/s, images/s, drops.
+
+Finished partitions report their final stats (`update`); running ones send cumulative
+counters every half second or so (`live`, fed by the executor), so the line moves within a
+partition too. Rates count only work done by this run, not partitions resumed from an earlier one.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +12,69 @@ import time
 
 from tqdm import tqdm
 
+from builder.executors.reporting import snapshot
 from builder.run_state import PartitionResult
+
+KEYS = ("docs", "images", "drops")
 
 
 class RunProgress:
-    def __init__(self, enabled: bool = True) -> None:
+    def __init__(self, enabled: bool = True, min_interval: float = 0.5) -> None:
         self.enabled = enabled
+        self.min_interval = min_interval
         self._bar: tqdm | None = None
         self._started = time.monotonic()
-        self.docs = self.images = self.drops = self.failed = 0
+        self._last_draw = 0.0
+        self.finished = dict.fromkeys(KEYS, 0)  # partitions done, this phase
+        self.resumed = dict.fromkeys(KEYS, 0)  # of those, done by an earlier run
+        self.running: dict[str, dict[str, int]] = {}
+        self.failed = 0
 
-    def start(self, total: int, done: int = 0) -> None:
+    def start(self, total: int, done: int = 0, desc: str = "loom") -> None:
+        """Begin a phase of `total` partitions (a new bar; counters restart)."""
+        self.close()
         self._started = time.monotonic()
-        self._bar = tqdm(total=total, initial=done, unit="part", desc="loom", file=sys.stderr,
+        self.finished = dict.fromkeys(KEYS, 0)
+        self.resumed = dict.fromkeys(KEYS, 0)
+        self.running = {}
+        self._bar = tqdm(total=total, initial=done, unit="part", desc=desc, file=sys.stderr,
                          disable=not self.enabled, dynamic_ncols=True)
 
+    def totals(self) -> dict[str, int]:
+        """Documents, images and drops so far: finished partitions plus the live ones."""
+        return {k: self.finished[k] + sum(c.get(k, 0) for c in self.running.values()) for k in KEYS}
+
     def update(self, result: PartitionResult) -> None:
-        counts = result.stats.counts
-        self.docs += counts.get("doc.in", 0)
-        self.images += counts.get("image.in", 0)
-        self.drops += sum(result.stats.drops.values())
+        counts = snapshot(result.stats)
+        self.running.pop(result.partition, None)
+        for key in KEYS:
+            self.finished[key] += counts[key]
+            if result.skipped:
+                self.resumed[key] += counts[key]
         self.failed += result.error is not None
+        self._draw(force=True)
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def live(self, partition: str, counts: dict[str, int]) -> None:
+        self.running[partition] = counts
+        self._draw()
+
+    def line(self) -> str:
+        totals = self.totals()
+        elapsed = max(time.monotonic() - self._started, 1e-9)
+        rate = {k: (totals[k] - self.resumed[k]) / elapsed for k in KEYS}
+        return (f"docs {totals['docs']} ({rate['docs']:.0f}/s) images {totals['images']} "
+                f"({rate['images']:.0f}/s) drops {totals['drops']} failed {self.failed}")
+
+    def _draw(self, force: bool = False) -> None:
         if self._bar is None:
             return
-        elapsed = max(time.monotonic() - self._started, 1e-9)
-        self._bar.set_postfix_str(
-            f"docs {self.docs} ({self.docs / elapsed:.0f}/s) images {self.images} "
-            f"({self.images / elapsed:.0f}/s) drops {self.drops} failed {self.failed}", refresh=False)
-        self._bar.update(1)
+        now = time.monotonic()
+        if not force and now - self._last_draw < self.min_interval:
+            return
+        self._last_draw = now
+        self._bar.set_postfix_str(self.line(), refresh=not force)
 
     def close(self) -> None:
         if self._bar is not None:

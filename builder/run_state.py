@@ -1,27 +1,27 @@
-"""What a run has finished, on disk, so a rerun skips it: one completion record per partition and phase.
+"""What a run has finished, in the output, so a rerun skips it: one completion record per partition and phase.
 
-Layout inside the output folder::
+Layout inside the output (a folder or an fsspec URL)::
 
-    _loom/run.json                        the config of the run that owns this folder
+    _loom/run.json                        the config of the run that owns this output
     _loom/done/<partition>.<phase>.json   shards written + stats of a finished partition phase
 
-A record is written (atomically) only after the partition's shards were renamed into place,
-so a crash at any moment leaves either a complete partition with its record, or one that a
-rerun redoes from scratch (its stray shards are removed first).
+A record is written (atomically) only after the partition's shards are all in place, so a
+crash at any moment leaves either a complete partition with its record, or one that a
+rerun redoes from scratch (its stray shards are removed first). The record is the commit.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from builder.shards.manifest import write_json_atomic
+from builder.run_output import RunOutput
 from builder.shards.writer import ShardInfo
 from builder.stats import Stats
 
 STATE_DIR = "_loom"
+DONE_DIR = f"{STATE_DIR}/done"
+RUN_RECORD = f"{STATE_DIR}/run.json"
 
 
 @dataclass
@@ -52,30 +52,43 @@ class PartitionResult:
 
 
 class RunState:
-    def __init__(self, out_dir: Path) -> None:
-        self.out_dir = out_dir
-        self.dir = out_dir / STATE_DIR
-        self.done_dir = self.dir / "done"
+    def __init__(self, output: RunOutput) -> None:
+        self.output = output
+        self._done: set[str] | None = None  # record names, listed once per driver
 
-    def _record_path(self, partition: str, phase: str) -> Path:
-        return self.done_dir / f"{partition}.{phase}.json"
+    @staticmethod
+    def _record_name(partition: str, phase: str) -> str:
+        return f"{partition}.{phase}.json"
+
+    def _done_names(self) -> set[str]:
+        if self._done is None:
+            self._done = set(self.output.list_names(DONE_DIR))
+        return self._done
 
     def is_done(self, partition: str, phase: str) -> bool:
-        return self._record_path(partition, phase).exists()
+        return self._record_name(partition, phase) in self._done_names()
 
     def load(self, partition: str, phase: str) -> PartitionResult:
-        result = PartitionResult.from_dict(json.loads(self._record_path(partition, phase).read_text()))
+        data = self.output.read_json(f"{DONE_DIR}/{self._record_name(partition, phase)}")
+        result = PartitionResult.from_dict(data)
         result.skipped = True
         return result
 
     def commit(self, result: PartitionResult) -> None:
-        self.done_dir.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(self._record_path(result.partition, result.phase), result.to_dict())
+        name = self._record_name(result.partition, result.phase)
+        self.output.write_json(f"{DONE_DIR}/{name}", result.to_dict())
+        if self._done is not None:
+            self._done.add(name)
+
+    def forget(self, partition: str, phase: str) -> None:
+        """Drop a record whose work can no longer be used (its staging files are gone)."""
+        name = self._record_name(partition, phase)
+        self.output.remove(f"{DONE_DIR}/{name}")
+        if self._done is not None:
+            self._done.discard(name)
 
     def owner_config(self) -> dict[str, Any] | None:
-        path = self.dir / "run.json"
-        return json.loads(path.read_text())["config"] if path.exists() else None
+        return self.output.read_json(RUN_RECORD)["config"] if self.output.exists(RUN_RECORD) else None
 
     def claim(self, config: dict[str, Any]) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(self.dir / "run.json", {"config": config})
+        self.output.write_json(RUN_RECORD, {"config": config})

@@ -27,5 +27,7 @@ def print_summary(summary: RunSummary, file: TextIO, top: int = 12) -> None:
         w(f"  error: {message}\n")
     if len(stats.errors) > 20:
         w(f"  ... and {len(stats.errors) - 20} more errors (see stats.json)\n")
-    w(f"  {summary.samples} samples in {len(summary.shards)} shards → {summary.out_dir}\n")
-    w(f"  manifest: {summary.out_dir / 'manifest.json'}  stats: {summary.out_dir / 'stats.json'}\n")
+    where = summary.output or str(summary.out_dir)
+    sep = "" if where.endswith("/") else "/"
+    w(f"  {summary.samples} samples in {len(summary.shards)} shards → {where}\n")
+    w(f"  manifest: {where}{sep}manifest.json  stats: {where}{sep}stats.json\n")

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from builder.config import ConfigError, load_config
+from builder.config import ConfigError, LoomConfig, load_config
 
 HELP = "run the pipeline of a config: sources → extract → images → filters → dedup → shards"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("config", help="YAML config file (see docs/config.md)")
-    parser.add_argument("--out", help="output folder (default: the config's `output`)")
+    parser.add_argument("--out", help="output folder, or an fsspec URL such as s3://bucket/run "
+                        "(default: the config's `output`)")
     parser.add_argument("--overwrite", action="store_true",
                         help="delete an existing output folder first instead of resuming into it")
     parser.add_argument("--executor", choices=["local", "ray"], help="override executor.type")
@@ -23,13 +23,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="exit with status 1 when a partition failed (default: report it and go on)")
 
 
+def _config_output(config: LoomConfig) -> str:
+    """The config's `output`: a URL as it is, a path relative to the config file."""
+    output = str(config.output)
+    return output if "://" in output else str(config.resolve(output))
+
+
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.executor:
         config.executor.type = args.executor
     if args.workers is not None:
         config.executor.workers = args.workers
-    out = args.out or (str(config.resolve(config.output)) if config.output else None)
+    out = args.out or (_config_output(config) if config.output else None)
     if not out:
         raise ConfigError(f"{args.config}: no output folder: set `output` in the config or pass --out")
 
@@ -37,11 +43,15 @@ def run(args: argparse.Namespace) -> int:
     from builder.progress import RunProgress
     from builder.summary import print_summary
 
-    summary = run_pipeline(config, Path(out), overwrite=args.overwrite,
+    summary = run_pipeline(config, out, overwrite=args.overwrite,
                            progress=RunProgress(enabled=not args.quiet))
-    from builder.post_run import after_run
+    status = 0
+    if summary.is_local:
+        from builder.post_run import after_run
 
-    status = after_run(config, summary)
+        status = after_run(config, summary)
+    else:  # the report and validation read a local folder
+        print(f"loom: {summary.output} is not a local folder: no report.html, no validation")
     print_summary(summary, file=sys.stdout)
     if args.strict and summary.failed:
         return 1

@@ -1,4 +1,8 @@
-"""Executors run a function over partitions: `local` (processes) or `ray` (a Ray cluster)."""
+"""Executors run a function over partitions: `local` (processes) or `ray` (a Ray cluster).
+
+Both offer ``map_unordered(fn, tasks, on_progress=None, on_failure=None)`` (results as they
+complete) and ``close()``; `fn` is a module-level function so either can ship it to a worker.
+"""
 
 from __future__ import annotations
 
