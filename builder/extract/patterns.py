@@ -44,7 +44,7 @@ NEGATIVE = re.compile(
 )
 POSITIVE = re.compile(r"article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|prose")
 # A hidden subtree (its text is not shown to a reader).
-HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
+HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
 def class_weight(class_id: str) -> int:
