@@ -10,6 +10,7 @@ class names less, as Readability does.
 
 from __future__ import annotations
 
+from builder.extract.patterns import words
 from builder.extract.walker import CHROME_BY_CLASS, CHROME_BY_TAG, Box, ImageItem, TextItem, WalkResult
 
 MIN_PARAGRAPH = 25
@@ -19,8 +20,8 @@ _TAG_BASE = {
     "address": -3, "ol": -3, "ul": -3, "dl": -3, "dd": -3, "dt": -3, "li": -3, "form": -3,
     "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5, "th": -5,
 }
-_PARAGRAPH_BOXES = frozenset("p pre td li blockquote dd dt h1 h2 h3 h4 h5 h6 figcaption".split())
-_CLEANABLE = frozenset("div section ul ol dl table form aside header".split())
+_PARAGRAPH_BOXES = words("p pre td li blockquote dd dt h1 h2 h3 h4 h5 h6 figcaption")
+_CLEANABLE = words("div section ul ol dl table form aside header")
 # (lowest chrome level treated as chrome, clean lists of links) per attempt.
 _ATTEMPTS = ((CHROME_BY_CLASS, True), (CHROME_BY_TAG, True), (CHROME_BY_TAG + 1, False))
 

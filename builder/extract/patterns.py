@@ -5,24 +5,30 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+
+def words(names: str) -> frozenset[str]:
+    """A set of tag (or other) names from a space-separated string."""
+    return frozenset(names.split())
+
+
 # Subtrees that never hold article text or images.
-SKIP_TAGS = frozenset(
+SKIP_TAGS = words(
     "script style template svg math iframe object embed canvas head title meta link button select "
-    "input textarea option datalist audio video map area frame frameset applet dialog".split()
+    "input textarea option datalist audio video map area frame frameset applet dialog"
 )
 # Elements that end a paragraph (each is a box: a unit the content scorer reasons about).
-BLOCK_TAGS = frozenset(
+BLOCK_TAGS = words(
     "address article aside blockquote body center dd details dir div dl dt fieldset figcaption figure "
     "footer form h1 h2 h3 h4 h5 h6 header hgroup hr html legend li main menu nav ol p pre section "
-    "summary table tbody td tfoot th thead tr ul caption".split()
+    "summary table tbody td tfoot th thead tr ul caption"
 )
-HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+HEADINGS = words("h1 h2 h3 h4 h5 h6")
 # Tags whose text node keeps this tag (TextNode.tag); other blocks give "p".
-TEXT_NODE_TAGS = HEADINGS | frozenset("li pre blockquote figcaption table dt dd td th caption".split())
+TEXT_NODE_TAGS = HEADINGS | words("li pre blockquote figcaption table dt dd td th caption")
 # Always boilerplate, whatever their class says.
-BOILERPLATE_TAGS = frozenset("nav aside footer menu".split())
-BOILERPLATE_ROLES = frozenset(
-    "navigation banner contentinfo complementary search menu menubar dialog alertdialog".split()
+BOILERPLATE_TAGS = words("nav aside footer menu")
+BOILERPLATE_ROLES = words(
+    "navigation banner contentinfo complementary search menu menubar dialog alertdialog"
 )
 
 # Class/id words of page chrome (matched on "class id" lower-cased).

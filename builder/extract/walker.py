@@ -27,7 +27,6 @@ from builder.extract.patterns import (
 )
 from builder.extract.urls import resolve
 
-
 CHROME_BY_CLASS, CHROME_BY_TAG = 1, 2  # how sure we are that a box is page chrome
 
 
