@@ -84,15 +84,18 @@ def has_data_uri(attrs: dict[str, str | None]) -> bool:
     return src.lstrip()[:5].lower() == "data:"
 
 
-def rejection(attrs: dict[str, str | None], url: str) -> str | None:
-    """Why this image is not content (a stats reason), or None when it is kept."""
+def attribute_rejection(attrs: dict[str, str | None]) -> str | None:
+    """Why the <img> attributes say this is not a content image (a stats reason), or None."""
     if is_hidden(attrs):
         return "image.hidden"
     w, h = declared_size(attrs, "width"), declared_size(attrs, "height")
     if (w is not None and w <= 2) or (h is not None and h <= 2):
         return "image.tracking_pixel"
-    if _TRACKER.search(url):
-        return "image.tracking_pixel"
     if (w is not None and w <= TINY_SIDE) or (h is not None and h <= TINY_SIDE):
         return "image.tiny"
     return None
+
+
+def url_rejection(url: str) -> str | None:
+    """"image.tracking_pixel" for the URLs of known trackers and counters, else None."""
+    return "image.tracking_pixel" if _TRACKER.search(url) else None

@@ -142,18 +142,21 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
         box.paragraphs += 1
 
     def add_image(attrs: dict) -> None:
+        reason = img.attribute_rejection(attrs)
         url = img.pick_url(attrs, max_srcset_width, picture_sources or ())
-        if url is None:
-            reason = "image.data_uri" if img.has_data_uri(attrs) else "image.no_src"
+        absolute = resolve(url, base_url) if url else None
+        if absolute is None:
+            if not reason:
+                if url and not url.startswith("data:"):
+                    reason = "image.bad_url"
+                else:
+                    reason = "image.data_uri" if img.has_data_uri(attrs) else "image.no_src"
+        else:
+            reason = reason or img.url_rejection(absolute)
+        if reason:
             item = ImageItem(cur, None, reason)
         else:
-            absolute = resolve(url, base_url)
-            if absolute is None:
-                item = ImageItem(cur, None, "image.data_uri" if url.startswith("data:") else "image.bad_url")
-            else:
-                reason = img.rejection(attrs, absolute)
-                node = None if reason else ImageNode(absolute, alt=" ".join((attrs.get("alt") or "").split()))
-                item = ImageItem(cur, node, reason or "")
+            item = ImageItem(cur, ImageNode(absolute, alt=" ".join((attrs.get("alt") or "").split())))
         if noscript_depth and items and isinstance(items[-1], ImageItem) and not "".join(buf).strip():
             # <noscript> right after a lazy image: the same picture, spelled for script-less readers.
             if items[-1].node is None and item.node is not None:
