@@ -250,6 +250,23 @@ def test_rendered_pages_escape_crawled_text(index: CorpusIndex) -> None:
     assert "<img src=x" not in page
 
 
+def test_document_page_shows_training_text_and_neighbours(output: Output, index: CorpusIndex) -> None:
+    from builder.inspect.render import render_doc, training_text
+
+    s = summarize(index)
+    entry = index.kept.samples[6]
+    text = training_text(index.read_json(entry))
+    assert text is not None and text.count("<image>") == 2
+    assert text.startswith("Heading of document 6") and text.index("<image>") < text.index("Paragraph 0")
+    page = render_doc(index, s, entry, DocQuery())
+    assert page.count("&lt;image&gt;") >= 2 and "7 of 12" in page
+    assert f"/doc/kept/{output.kept[5].id}" in page and f"/doc/kept/{output.kept[7].id}" in page
+    filtered = render_doc(index, s, entry, DocQuery(domain="news.example.org"))
+    assert "2 of 4" in filtered and f"/doc/kept/{output.kept[7].id}?domain=news.example.org" in filtered
+    last = render_doc(index, s, index.kept.samples[-1], DocQuery())
+    assert 'id="next-doc"' not in last and "12 of 12" in last
+
+
 def test_report_is_self_contained(output: Output) -> None:
     path = write_report(output.path)
     assert path == output.path / "report.html"

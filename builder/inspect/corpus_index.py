@@ -44,6 +44,7 @@ class SampleEntry:
     """One sample of a shard: its members' locations plus the fields the viewer filters on."""
 
     subset: str  # KEPT or REJECTS
+    pos: int  # position in its subset's list
     shard: int  # index into CorpusIndex.shards
     key: str
     members: dict[str, MemberRef]
@@ -178,7 +179,7 @@ class CorpusIndex:
         except (ValueError, UnicodeDecodeError) as exc:
             self.errors.append(f"{where}: bad json ({exc})")
             return
-        entry = SampleEntry(subset=subset, shard=shard_id, key=key, members=members)
+        entry = SampleEntry(subset=subset, pos=len(target.samples), shard=shard_id, key=key, members=members)
         _fill_entry(entry, data, target.images)
         target.samples.append(entry)
         target.by_key[key] = entry

@@ -72,6 +72,11 @@ class DocQuery:
                    score=get("score"), min=_float(get("min"), notes, "min"),
                    max=_float(get("max"), notes, "max"), sort=sort, page=page)
 
+    @property
+    def unfiltered(self) -> bool:
+        """True when the query selects the whole subset in shard order."""
+        return self == DocQuery(subset=self.subset, page=self.page)
+
     def params(self, **changes: object) -> str:
         """This query (with `changes`) as a query string, default values left out."""
         query = replace(self, **changes) if changes else self

@@ -13,6 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from builder.document import Document
 from builder.inspect.corpus_index import REJECTS, CorpusIndex, SampleEntry
 from builder.inspect.query import SORTS, DocQuery, neighbours, paginate
 from builder.inspect.summary import TOP_DOMAINS, Summary
@@ -120,13 +121,38 @@ def document_nodes(data: dict[str, Any], entry: SampleEntry) -> list[dict[str, A
     return nodes
 
 
+def training_text(data: dict[str, Any]) -> str | None:
+    """The sample as the model's processor reads it: texts with ``<image>`` where images go."""
+    try:
+        from builder.train.render import render_plain
+    except ImportError:
+        return None
+    try:
+        return render_plain(Document.from_dict(data).nodes)
+    except (ValueError, KeyError, TypeError):  # a malformed sample still gets its page
+        return None
+
+
+def _neighbours(index: CorpusIndex, entry: SampleEntry,
+                query: DocQuery) -> tuple[SampleEntry | None, SampleEntry | None, int, int]:
+    if query.subset != entry.subset:
+        return None, None, -1, 0
+    samples = index.subset(entry.subset).samples
+    if query.unfiltered:  # the common case needs no scan of the whole corpus
+        pos = entry.pos
+        return (samples[pos - 1] if pos > 0 else None,
+                samples[pos + 1] if pos + 1 < len(samples) else None, pos, len(samples))
+    results = query.select(index)
+    prev, nxt, position = neighbours(results, entry.key)
+    return prev, nxt, position, len(results)
+
+
 def render_doc(index: CorpusIndex, summary: Summary, entry: SampleEntry, query: DocQuery) -> str:
     data = index.read_json(entry)
-    results = query.select(index) if query.subset == entry.subset else []
-    prev, nxt, position = neighbours(results, entry.key)
+    prev, nxt, position, total = _neighbours(index, entry, query)
     return _page("doc.html", summary, entry=entry, data=data, nodes=document_nodes(data, entry),
-                 query=query, prev=prev, next=nxt, position=position, total=len(results),
-                 shard=index.shard_name(entry))
+                 training=training_text(data), query=query, prev=prev, next=nxt, position=position,
+                 total=total, shard=index.shard_name(entry))
 
 
 def render_error(summary: Summary, status: int, reason: str, message: str) -> str:
