@@ -12,7 +12,8 @@ Shuffling: the shard order is shuffled per epoch (``seed + epoch``), and a buffe
 Resumption: the order is deterministic, so resuming is skipping. ``state_dict(batches)``
 records how many batches this rank consumed; `load_state_dict` makes each worker skip the
 samples it had produced. A DataLoader takes batches from its workers in turn, so worker
-``w`` produced ``batches // W (+1 if w < batches % W)`` of them — exact while every worker
+``w`` produced ``batches // W (+1 if w < batches % W)`` of them; on resume the workers are
+rotated so the next batch comes from the worker whose turn it was. Exact while every worker
 still has data, which holds for all but the last few batches of an epoch.
 """
 
@@ -98,6 +99,9 @@ class LoomShardDataset(_base()):  # type: ignore[misc]
         world = self.world_size if self.world_size is not None else world
         info = get_worker_info()
         worker, workers = (info.id, info.num_workers) if info is not None else (0, 1)
+        # After a resume the DataLoader asks worker 0 first, but the next batch belongs to
+        # worker `batches % W` of the original run: rotate, so each worker continues that stream.
+        worker = (worker + self.resume_batches) % workers
         return rank * workers + worker, world * workers, worker, workers
 
     def _skip(self, worker: int, workers: int) -> int:
@@ -125,9 +129,14 @@ class LoomShardDataset(_base()):  # type: ignore[misc]
             if i < skip:
                 continue
             try:
-                yield sample_to_document(sample)
+                doc = sample_to_document(sample)
             except (KeyError, ValueError) as exc:
                 _warn_and_continue(exc)
+                continue
+            if any(node.data is None for node in doc.images):
+                _warn_and_continue(ValueError(f"{doc.id}: image member(s) missing"))
+                continue
+            yield doc
 
 
 def _buffer_shuffle(stream: Iterator[Any], size: int, rng: random.Random) -> Iterator[Any]:
