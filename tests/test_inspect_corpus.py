@@ -193,6 +193,7 @@ def test_funnel_orders_steps_by_recorded_stages(output: Output) -> None:
 def test_histogram_bins_count_every_value(values: list[float]) -> None:
     assert sum(b.count for b in linear_bins(values)) == len(values)
     assert sum(b.count for b in linear_bins(values, n=7, integer=True)) == len(values)
+    assert sum(b.count for b in linear_bins(values, from_zero=False)) == len(values)
     assert linear_bins([]) == []
 
 

@@ -66,7 +66,7 @@ def _stage_drops(stats: dict[str, Any]) -> list[tuple[str, dict[str, int]]]:
 
 def _ordered_reasons(stats: dict[str, Any]) -> list[tuple[str, int, str]]:
     """(reason, count, stage) for every drop: by stage when known, then by count."""
-    drops = {str(k): int(v) for k, v in (stats.get("drops") or {}).items()}
+    drops = {str(k): int(v) for k, v in (stats.get("drops") or {}).items() if v}
     ordered: list[tuple[str, int, str]] = []
     seen: set[str] = set()
     for stage, stage_drops in _stage_drops(stats):

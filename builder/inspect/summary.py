@@ -139,7 +139,7 @@ def _charts(summary: Summary, kept: SubsetIndex) -> list[Chart]:
                                                 f"top {TOP_DOMAINS} domains (documents)")))
     for name in summary.score_names[:MAX_SCORE_CHARTS]:
         values = [s.scores[name] for s in samples if name in s.scores]
-        charts.append(Chart(f"score {name}", histogram_svg(linear_bins(values, quantile=1.0),
+        charts.append(Chart(f"score {name}", histogram_svg(linear_bins(values, quantile=1.0, from_zero=False),
                                                            f"score: {name}")))
     if summary.reject_reasons:
         charts.append(Chart("kept rejects", bars_svg(summary.reject_reasons, "kept rejects, by reason",

@@ -44,8 +44,8 @@ def _fmt(x: float) -> str:
 
 
 def linear_bins(values: Sequence[float], n: int = 20, quantile: float = 0.99,
-                integer: bool = False) -> list[Bin]:
-    """About `n` equal bins from 0 (or the minimum, if negative) to a round upper bound.
+                integer: bool = False, from_zero: bool = True) -> list[Bin]:
+    """About `n` equal bins from 0 (or the minimum, if negative or not `from_zero`) to a round bound.
 
     The upper bound is the `quantile` of the values, so a few huge outliers do not squash
     the rest into one bar; they are counted in a last "≥ bound" bar instead. With `integer`,
@@ -54,7 +54,10 @@ def linear_bins(values: Sequence[float], n: int = 20, quantile: float = 0.99,
     if len(values) == 0:
         return []
     arr = np.asarray(values, dtype=float)
-    lo = min(0.0, float(arr.min()))
+    if not from_zero and arr.min() == arr.max():  # one value: one bar, not a range made up around it
+        value = float(arr[0])
+        return [Bin(_fmt(value), len(arr), f"{_fmt(value)}: {len(arr)}")]
+    lo = min(0.0, float(arr.min())) if from_zero else float(arr.min())
     top = float(np.quantile(arr, quantile))
     if top <= lo:
         top = float(arr.max())
@@ -64,7 +67,7 @@ def linear_bins(values: Sequence[float], n: int = 20, quantile: float = 0.99,
     if integer:
         step = max(1.0, float(round(step)))
     lo = math.floor(lo / step) * step
-    n_bins = math.floor((top - lo) / step) + 1  # the last edge lies above `top`
+    n_bins = math.floor((top - lo) / step + 1e-9) + 1  # the last edge lies above `top`
     edges = [lo + i * step for i in range(n_bins + 1)]
     counts, _ = np.histogram(np.clip(arr, lo, edges[-1]), bins=edges)
     overflow = int((arr >= edges[-1]).sum())
