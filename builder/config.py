@@ -18,14 +18,21 @@ from builder.executors.config import ExecutorConfig
 from builder.extract.config import ExtractConfig
 from builder.images.config import ImagesConfig
 from builder.shards.config import ShardsConfig
-from builder.sources.config import HtmlSourceConfig, WarcSourceConfig
+from builder.sources.config import (
+    CcIndexSourceConfig,
+    CrawlSourceConfig,
+    HtmlSourceConfig,
+    ObelicsSourceConfig,
+    WarcSourceConfig,
+)
 from builder.validate.config import ValidateConfig
 from filters.config import FiltersConfig
 from filters.dedup.config import DedupConfig
 
 __all__ = ["ConfigError", "LoomConfig", "load_config", "parse_config"]
 
-SourceConfig = Annotated[Union[WarcSourceConfig, HtmlSourceConfig], Field(discriminator="type")]
+SourceConfig = Annotated[Union[WarcSourceConfig, HtmlSourceConfig, CrawlSourceConfig, CcIndexSourceConfig,
+                               ObelicsSourceConfig], Field(discriminator="type")]
 
 
 class LoomConfig(Section):

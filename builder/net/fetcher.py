@@ -172,6 +172,7 @@ class Fetcher:
         current = url
         visited = {url}
         attempts = 0
+        hops: list[FetchResult] = []  # redirect responses on the way, kept in `history`
         for _hop in range(self.config.max_redirects + 1):
             reason = self._precheck(current, obey_robots)
             if reason is not None:
@@ -181,6 +182,7 @@ class Fetcher:
             result.url, result.attempts = url, attempts
             location = result.headers.get("location")
             if result.status in REDIRECTS and location and result.error is None:
+                hops.append(result)
                 current = urljoin(current, location.strip())
                 if current in visited:
                     return FetchResult(url, final_url=current, error="redirect_loop", attempts=attempts)
@@ -188,6 +190,7 @@ class Fetcher:
                 continue
             if result.error is None and result.status is not None and result.status >= 300:
                 result.error = f"http_{result.status}"
+            result.history = hops
             return result
         return FetchResult(url, final_url=current, error="too_many_redirects", attempts=attempts)
 
@@ -271,6 +274,7 @@ class Fetcher:
         result.status = response.status_code
         result.headers = {k.lower(): v for k, v in response.headers.items()}
         result.header_items = list(response.raw.headers.items())
+        result.request_headers = list(response.request.headers.items())  # as sent (crawl WARCs)
         if response.status_code >= 300:
             return  # redirects and errors: the body is not needed
         if check is not None:

@@ -18,6 +18,8 @@ class FetchResult:
     attempts: int = 0
     deadline_hit: bool = False  # the total deadline (not a connect/read timeout) ended it
     elapsed_s: float = 0.0
+    request_headers: list[tuple[str, str]] = field(default_factory=list)  # as sent, for WARC request records
+    history: list[FetchResult] = field(default_factory=list)  # redirect responses before this one
 
     @property
     def ok(self) -> bool:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from builder.sources.cc_index import CcIndexSource
+from builder.sources.crawl import CrawlSource
 from builder.sources.html import HtmlSource
+from builder.sources.obelics import ObelicsSource
 from builder.sources.partition import Partition
 from builder.sources.warc import WarcSource
 
@@ -20,6 +23,9 @@ if TYPE_CHECKING:
 SOURCE_TYPES: dict[str, type] = {
     "warc": WarcSource,
     "html": HtmlSource,
+    "crawl": CrawlSource,
+    "cc_index": CcIndexSource,
+    "obelics": ObelicsSource,
 }
 
 

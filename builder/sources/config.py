@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from builder.config_base import Section
+from builder.net.config import FetchConfig
 
 
 class WarcSourceConfig(Section):
@@ -14,6 +15,8 @@ class WarcSourceConfig(Section):
 
     type: Literal["warc"]
     paths: list[str] = Field(min_length=1)  # archives, folders of them, or glob patterns
+    # http(s):// and fsspec URLs (s3://, ...) in `paths` are streamed, never downloaded first.
+    remote: RemoteConfig = Field(default_factory=lambda: RemoteConfig())
 
 
 class HtmlSourceConfig(Section):
@@ -28,3 +31,75 @@ class HtmlSourceConfig(Section):
     url: str | None = None  # one page URL for every file
     urls: str | None = None  # TSV file of `path<TAB>url` lines
     files_per_partition: int = Field(200, ge=1)  # files per unit of work
+
+
+class RemoteConfig(Section):
+    """How archives and tables named by URL are read: http(s) streams and byte ranges, or fsspec."""
+
+    # Networks that may be contacted although internal (SSRF guard); e.g. ["10.0.0.0/8"] for a
+    # mirror on the local network, ["127.0.0.0/8"] in tests. Public addresses are always allowed.
+    allow_networks: list[str] = Field(default_factory=list)
+    user_agent: str | None = None  # default: loom's honest bot name with its contact URL
+    connect_timeout_s: float = Field(10.0, gt=0)
+    read_timeout_s: float = Field(60.0, gt=0)
+    retries: int = Field(5, ge=0)  # per request, on 429 / 5xx / broken connections (with backoff)
+    backoff_base_s: float = Field(1.0, ge=0)
+    backoff_max_s: float = Field(60.0, ge=0)
+    max_retry_after_s: float = Field(300.0, ge=0)  # a longer Retry-After fails the request instead
+    threads: int = Field(16, ge=1)  # byte-range requests in flight (cc_index)
+    storage_options: dict[str, Any] = Field(default_factory=dict)  # passed to fsspec (s3://, gs://, ...)
+
+
+class CcIndexSourceConfig(Section):
+    """Common Crawl style pointers (file, offset, length) to WARC records, fetched as byte ranges.
+
+    Each table (CSV/TSV, JSON lines or Parquet) has the columns ``warc_filename``,
+    ``warc_record_offset``, ``warc_record_length`` (or the CDX names ``filename``, ``offset``,
+    ``length``). ``warc_filename`` is joined to `prefix`: an http(s) URL, an fsspec URL or a folder.
+    """
+
+    type: Literal["cc_index"]
+    paths: list[str] = Field(min_length=1)
+    prefix: str = "https://data.commoncrawl.org/"
+    rows_per_partition: int = Field(1000, ge=1)
+    remote: RemoteConfig = Field(default_factory=RemoteConfig)
+
+
+class ObelicsSourceConfig(Section):
+    """OBELICS-format Parquet (`texts`, `images` as URLs, `metadata`, `general_metadata`).
+
+    Rows become documents directly (no HTML to extract); the image stage fetches their images.
+    """
+
+    type: Literal["obelics"]
+    paths: list[str] = Field(min_length=1)  # Parquet files, folders or glob patterns
+    rows_per_partition: int = Field(10_000, ge=1)
+
+
+class CrawlSourceConfig(Section):
+    """Pages fetched live from seed URLs, optionally following links within each seed's site.
+
+    Fetching goes through the same layer as images (`fetch`: robots.txt, opt-out list, SSRF
+    guard, per-host politeness). Every response is archived as WARC so the crawl can be
+    reprocessed with a `warc` source without fetching again.
+    """
+
+    type: Literal["crawl"]
+    seeds: str | None = None  # a file of seed URLs, one a line (# comments)
+    urls: list[str] = Field(default_factory=list)  # seed URLs given inline
+    max_depth: int = Field(0, ge=0)  # links followed from a seed: 0 = the seeds only
+    max_pages: int = Field(1000, ge=1)  # fetches per partition (one site is never split)
+    seeds_per_partition: int = Field(100, ge=1)
+    scope: Literal["host", "domain"] = "host"  # "domain": subdomains of the seed's host too
+    follow_nofollow: bool = False  # follow rel=nofollow links and pages with meta robots nofollow
+    max_page_bytes: int | None = None  # default: extract.max_page_bytes
+    threads: int = Field(8, ge=1)  # page fetches in flight
+    warc_dir: str | None = None  # where the WARCs go; default: <output>/crawl-warc
+    archive: bool = True  # False: do not write WARCs
+    fetch: FetchConfig = Field(default_factory=FetchConfig)
+
+    @model_validator(mode="after")
+    def _has_seeds(self) -> CrawlSourceConfig:
+        if not self.seeds and not self.urls:
+            raise ValueError("a crawl source needs `seeds` (a file of URLs) or `urls`")
+        return self

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from builder.document import Provenance
+from builder.document import Document, Provenance
 
 
 @dataclass(slots=True)
@@ -14,6 +14,8 @@ class Page:
     headers: dict[str, str] = field(default_factory=dict)  # lower-cased HTTP header names
     provenance: Provenance | None = None
     status: int = 200
+    # A source that yields finished documents (OBELICS Parquet) sets this; extraction passes it on.
+    document: Document | None = None
 
     @property
     def content_type(self) -> str | None:

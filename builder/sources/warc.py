@@ -13,6 +13,7 @@ pass that yields HTML pages.
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -27,6 +28,7 @@ from builder.sources.errors import SourceError
 from builder.sources.files import expand_paths
 from builder.sources.page import Page
 from builder.sources.partition import Partition, partition_id
+from builder.sources.remote import is_remote
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +85,9 @@ def _read_page_payload(record, media: str, max_payload: int) -> bytes | None:
     return head + stream.read(max_payload + 1 - len(head))
 
 
-def _iter_records(path: Path, read_pages: bool, max_payload: int) -> Iterator[_Record]:
+def _iter_records(path: Path | str, read_pages: bool, max_payload: int, stream=None) -> Iterator[_Record]:
     """Records of the archive with offsets. Raises on damage; callers decide what that means."""
-    with open(path, "rb") as fh:
+    with nullcontext(stream) if stream is not None else open(path, "rb") as fh:
         it = ArchiveIterator(fh, arc2warc=True)
         for record in it:
             headers: dict[str, str] = {}
@@ -170,16 +172,25 @@ class WarcSource:
         self.loom_config = loom_config
 
     def partitions(self) -> list[Partition]:
-        files, unmatched = expand_paths(self.config.paths, self.loom_config.resolve, is_archive)
+        from builder.sources.remote_warc import remote_partitions
+
+        remote = remote_partitions(self)  # http(s) and fsspec URLs: streamed, see remote_warc.py
+        local = [p for p in self.config.paths if not is_remote(p)]
+        files, unmatched = expand_paths(local, self.loom_config.resolve, is_archive) if local else ([], [])
         for pattern in unmatched:
             log.warning("warc source: %r matched no archive", pattern)
         return [
             Partition(partition_id(self.kind, str(f.resolve()), f.name), self.index, (str(f),), str(f))
             for f in files
-        ]
+        ] + remote
 
     def read(self, partition: Partition, ctx: RunContext) -> Iterator[Page]:
         (path_str,) = partition.items
+        if is_remote(path_str):
+            from builder.sources.remote_warc import read_remote_warc
+
+            yield from read_remote_warc(self, path_str, ctx)
+            return
         path = Path(path_str)
         if path.name.lower().endswith((".lz4", ".bz2")):
             raise SourceError(f"{path}: unsupported archive compression (use .warc, .warc.gz, .arc or .arc.gz)")
@@ -234,6 +245,9 @@ class WarcSource:
             return None
         if len(rec.payload) > max_bytes:
             stats.drop("record.too_large")
+            return None
+        if not rec.payload.strip():  # e.g. a crawl's archived refusal: headers only
+            stats.drop("record.empty")
             return None
         if not rec.url:
             stats.drop("record.no_url")

@@ -1,0 +1,233 @@
+"""Common Crawl style pointers to WARC records, read as byte ranges (as the OBELICS pipeline did).
+
+A pointer table (CSV/TSV, JSON lines, or Parquet) has one row per record: ``warc_filename``,
+``warc_record_offset``, ``warc_record_length`` (or the CDX index names ``filename``,
+``offset``, ``length``). The file name is joined to `prefix` (``https://data.commoncrawl.org/``
+by default; any http(s) URL, fsspec URL or local folder), and only the record's bytes are
+requested. Requests run on a bounded pool; pages come out in table order.
+
+Each row is one record (``record.in``); a row whose range cannot be fetched or parsed is
+dropped as ``record.range_<reason>`` / ``record.bad_pointer`` / ``record.unreadable``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from warcio.archiveiterator import ArchiveIterator
+
+from builder.context import RunContext
+from builder.sources.config import CcIndexSourceConfig
+from builder.sources.errors import SourceError
+from builder.sources.files import expand_paths
+from builder.sources.page import Page
+from builder.sources.partition import Partition, partition_id
+from builder.sources.remote import RemoteError, RemoteReader, is_remote
+from builder.sources.warc import PAGE_RECORD_TYPES, WarcSource, _media_type, _read_page_payload, _Record
+
+log = logging.getLogger(__name__)
+
+TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".json", ".ndjson", ".parquet", ".csv.gz", ".tsv.gz", ".jsonl.gz")
+COLUMNS = {  # our name -> accepted column names, in order of preference
+    "filename": ("warc_filename", "filename"),
+    "offset": ("warc_record_offset", "offset"),
+    "length": ("warc_record_length", "length"),
+    "url": ("url",),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Pointer:
+    filename: str
+    offset: int
+    length: int
+    url: str | None = None
+
+
+def is_table(path: Path) -> bool:
+    return path.name.lower().endswith(TABLE_SUFFIXES)
+
+
+def _column(names: list[str], key: str, table: Path) -> str | None:
+    for candidate in COLUMNS[key]:
+        if candidate in names:
+            return candidate
+    if key == "url":
+        return None
+    raise SourceError(f"{table}: no column {' or '.join(COLUMNS[key])!s} (columns: {', '.join(names)})")
+
+
+def _rows(table: Path) -> Iterator[dict[str, Any]]:
+    name = table.name.lower()
+    if name.endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        for batch in pq.ParquetFile(table).iter_batches(batch_size=10_000):
+            yield from batch.to_pylist()
+        return
+    import gzip
+
+    opener = gzip.open if name.endswith(".gz") else open
+    with opener(table, "rt", encoding="utf-8", newline="") as fh:
+        if ".json" in name:
+            for lineno, line in enumerate(fh, 1):
+                if line.strip():
+                    try:
+                        yield json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        raise SourceError(f"{table}:{lineno}: not JSON: {exc}") from None
+        else:
+            yield from csv.DictReader(fh, delimiter="\t" if ".tsv" in name else ",")
+
+
+def read_pointers(table: Path, start: int = 0, stop: int | None = None) -> Iterator[Pointer | str]:
+    """Pointers of rows [start, stop) of a table; a row that cannot be one gives its problem instead."""
+    columns: dict[str, str | None] | None = None
+    for i, row in enumerate(_rows(table)):
+        if stop is not None and i >= stop:
+            return
+        if columns is None:
+            names = list(row)
+            columns = {key: _column(names, key, table) for key in COLUMNS}
+        if i < start:
+            continue
+        try:
+            filename = str(row[columns["filename"]] or "").strip()
+            offset, length = int(row[columns["offset"]]), int(row[columns["length"]])
+        except (TypeError, ValueError, KeyError):
+            yield f"{table}: row {i}: bad pointer {row!r}"
+            continue
+        if not filename or offset < 0 or length <= 0:
+            yield f"{table}: row {i}: bad pointer {row!r}"
+            continue
+        url_column = columns["url"]
+        yield Pointer(filename, offset, length, str(row.get(url_column) or "") or None if url_column else None)
+
+
+def count_rows(table: Path) -> int:
+    if table.name.lower().endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(table).metadata.num_rows
+    return sum(1 for _ in _rows(table))
+
+
+def join_prefix(prefix: str, filename: str) -> str:
+    """The archive's location: `filename` itself when it is a URL or an absolute path, else prefix/filename."""
+    if is_remote(filename) or filename.startswith("/"):
+        return filename
+    return prefix.rstrip("/") + "/" + filename.lstrip("/")
+
+
+def parse_record(data: bytes, location: str, pointer: Pointer, max_bytes: int) -> _Record:
+    """The single WARC record held in `data` (raises on garbage)."""
+    for record in ArchiveIterator(io.BytesIO(data), arc2warc=True):
+        headers: dict[str, str] = {}
+        status: int | None = None
+        if record.http_headers is not None:
+            headers = {k.lower(): v for k, v in record.http_headers.headers}
+            code = record.http_headers.get_statuscode()
+            status = int(code) if code and str(code).isdigit() else None
+        rec_type = record.rec_type or "unknown"
+        content_type = headers.get("content-type") or record.rec_headers.get_header("Content-Type") or ""
+        payload = None
+        if rec_type in PAGE_RECORD_TYPES and status in (None, 200):
+            payload = _read_page_payload(record, _media_type(content_type), max_bytes)
+        return _Record(rec_type, record.rec_headers.get_header("WARC-Target-URI") or pointer.url or "",
+                       content_type, status, headers, pointer.offset, pointer.length,
+                       record.rec_headers.get_header("WARC-Date"), record.rec_headers.get_header("WARC-Record-ID"),
+                       payload)
+    raise ValueError("no WARC record in the range")
+
+
+class CcIndexSource:
+    """Pages from WARC records named by pointer tables, `rows_per_partition` rows to a partition."""
+
+    kind = "cc_index"
+
+    def __init__(self, config: CcIndexSourceConfig, index: int, loom_config) -> None:
+        self.config = config
+        self.index = index
+        self.loom_config = loom_config
+
+    def partitions(self) -> list[Partition]:
+        tables, unmatched = expand_paths(self.config.paths, self.loom_config.resolve, is_table)
+        for pattern in unmatched:
+            log.warning("cc_index source: %r matched no pointer table", pattern)
+        size = self.config.rows_per_partition
+        parts = []
+        for table in tables:
+            n = count_rows(table)
+            for start in range(0, n, size):
+                stop = min(n, start + size)
+                item = f"{table}\t{start}\t{stop}"
+                parts.append(Partition(partition_id(self.kind, f"{table.resolve()}:{start}:{stop}",
+                                                    f"{table.stem}-{start}"),
+                                       self.index, (item,), f"{table} rows {start}-{stop}"))
+        return parts
+
+    def read(self, partition: Partition, ctx: RunContext) -> Iterator[Page]:
+        (item,) = partition.items
+        table, start, stop = item.split("\t")
+        reader = RemoteReader(self.config.remote)
+        max_bytes = self.loom_config.extract.max_page_bytes
+        window = 4 * self.config.remote.threads
+        pending: deque[tuple[Pointer | str, Future[bytes] | None]] = deque()
+        pointers = read_pointers(Path(table), int(start), int(stop))
+        with reader, ThreadPoolExecutor(self.config.remote.threads, thread_name_prefix="loom-range") as pool:
+            exhausted = False
+            while True:
+                while not exhausted and len(pending) < window:
+                    pointer = next(pointers, None)
+                    if pointer is None:
+                        exhausted = True
+                        break
+                    future = None
+                    if isinstance(pointer, Pointer):
+                        location = join_prefix(self.config.prefix, pointer.filename)
+                        future = pool.submit(reader.read_range, location, pointer.offset, pointer.length)
+                    pending.append((pointer, future))
+                if not pending:
+                    return
+                pointer, future = pending.popleft()
+                page = self._page(pointer, future, max_bytes, ctx)
+                if page is not None:
+                    yield page
+
+    def _page(self, pointer: Pointer | str, future: Future[bytes] | None, max_bytes: int,
+              ctx: RunContext) -> Page | None:
+        stats = ctx.stats
+        stats.count("record.in")
+        if future is None or isinstance(pointer, str):
+            stats.drop("record.bad_pointer")
+            stats.error(str(pointer))
+            return None
+        location = join_prefix(self.config.prefix, pointer.filename)
+        try:
+            data = future.result()
+        except RemoteError as exc:
+            stats.drop(f"record.range_{exc.reason}")
+            if len(stats.errors) < 100:
+                stats.error(str(exc))
+            return None
+        try:
+            rec = parse_record(data, location, pointer, max_bytes)
+        except Exception as exc:  # warcio raises many kinds on garbage: the pointer is wrong or stale
+            stats.drop("record.unreadable")
+            if len(stats.errors) < 100:
+                stats.error(f"{location} @{pointer.offset}: not a WARC record: {exc}")
+            return None
+        page = WarcSource._to_page(rec, location, max_bytes, stats)  # type: ignore[arg-type]
+        if page is not None:
+            if page.provenance is not None:
+                page.provenance.source = self.kind
+            stats.count("record.out")
+        return page

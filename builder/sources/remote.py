@@ -1,0 +1,322 @@
+"""Reading archives and tables named by URL: http(s) streams and byte ranges, or fsspec.
+
+http(s) goes through the fetching layer's guarded transport (`builder.net`): the SSRF guard
+pins every connection to a checked address, the User-Agent is loom's honest one, proxies from
+the environment are ignored. A stream is read as it arrives, never downloaded first, and
+resumes with a ``Range`` request where a long download breaks. Other URLs (``s3://``,
+``gs://``, ``memory://`` ...) are opened with fsspec; plain paths with `open`.
+
+robots.txt is not consulted here: these are published datasets the user named, not pages
+crawled on the user's behalf (the `crawl` source obeys robots.txt).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import random
+import threading
+import time
+from contextlib import contextmanager
+from typing import BinaryIO, Iterator
+from urllib.parse import urlsplit
+
+import requests
+from urllib3.exceptions import HTTPError as Urllib3Error
+
+from builder.net.fetcher import parse_retry_after
+from builder.net.ssrf import DnsError, SsrfBlocked, SsrfGuard
+from builder.net.transport import GuardedAdapter
+from builder.net.user_agent import DEFAULT_CONTACT_URL, DEFAULT_ROBOTS_TOKEN, build_user_agent
+from builder.sources.config import RemoteConfig
+from builder.sources.errors import SourceError
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+# A server that ignores Range: the record is cut out of a plain GET when it sits this near the start.
+MAX_RANGE_FALLBACK_BYTES = 64 << 20
+_CHUNK = 1 << 20
+
+
+class RemoteError(SourceError):
+    """A remote input that cannot be read; `reason` is a short counter name (``http_404``, ...)."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def is_http(location: str) -> bool:
+    return location.lower().startswith(("http://", "https://"))
+
+
+def is_remote(location: str) -> bool:
+    """A URL other than ``file://`` (which is a local path)."""
+    scheme = location.split("://", 1)[0].lower() if "://" in location else ""
+    return bool(scheme) and scheme != "file"
+
+
+def local_path(location: str) -> str:
+    return location[len("file://"):] if location.lower().startswith("file://") else location
+
+
+def url_name(location: str) -> str:
+    """The last path segment of a URL or path (for labels and partition ids)."""
+    path = urlsplit(location).path if "://" in location else location
+    return path.rstrip("/").rsplit("/", 1)[-1] or location
+
+
+class RemoteReader:
+    """Opens streams and reads byte ranges of local paths, http(s) URLs and fsspec URLs.
+
+    Thread-safe: `read_range` is called from a thread pool (one session per thread, one
+    connection pool per host shared by all of them).
+    """
+
+    def __init__(self, config: RemoteConfig | None = None) -> None:
+        self.config = config or RemoteConfig()
+        self.user_agent = build_user_agent(DEFAULT_ROBOTS_TOKEN, DEFAULT_CONTACT_URL, self.config.user_agent)
+        self._adapter = GuardedAdapter(SsrfGuard(self.config.allow_networks), pool_connections=64,
+                                       pool_maxsize=self.config.threads, max_retries=0)
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._lock = threading.Lock()
+
+    # -- sessions -------------------------------------------------------------------------------
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.trust_env = False  # an environment proxy would bypass the SSRF guard
+            session.headers.update({"User-Agent": self.user_agent, "Accept-Encoding": "identity"})
+            session.mount("http://", self._adapter)
+            session.mount("https://", self._adapter)
+            self._local.session = session
+            with self._lock:
+                self._sessions.append(session)
+        return session
+
+    def close(self) -> None:
+        with self._lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()
+        self._adapter.close()
+
+    def __enter__(self) -> RemoteReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- http ---------------------------------------------------------------------------------
+
+    def get(self, url: str, start: int = 0, end: int | None = None) -> requests.Response:
+        """A streamed GET of bytes [start, end) (the whole resource from `start` when end is None).
+
+        Retries 429/5xx and connection failures with exponential backoff (honouring
+        Retry-After); raises `RemoteError` for anything else that is not a 200 or 206.
+        """
+        cfg = self.config
+        headers = {}
+        if start or end is not None:
+            headers["Range"] = f"bytes={start}-{'' if end is None else end - 1}"
+        reason = "connection_error"
+        for attempt in range(cfg.retries + 1):
+            wait = min(cfg.backoff_max_s, cfg.backoff_base_s * 2**attempt) * (0.5 + random.random())
+            try:
+                response = self._session().get(url, headers=headers, stream=True, allow_redirects=True,
+                                               timeout=(cfg.connect_timeout_s, cfg.read_timeout_s))
+            except SsrfBlocked:
+                raise RemoteError(f"{url}: refused: the host resolves to an internal address "
+                                  "(allow it with remote.allow_networks)", "ssrf_blocked") from None
+            except DnsError:
+                raise RemoteError(f"{url}: the host name does not resolve", "dns_error") from None
+            except requests.RequestException as exc:
+                if isinstance(exc.__context__, SsrfBlocked) or "resolves only to refused" in str(exc):
+                    raise RemoteError(f"{url}: refused by the SSRF guard (see remote.allow_networks)",
+                                      "ssrf_blocked") from None
+                reason = "timeout" if isinstance(exc, requests.Timeout) else "connection_error"
+                log.info("%s: %s (attempt %d)", url, exc, attempt + 1)
+            else:
+                if response.status_code in (200, 206):
+                    return response
+                reason = f"http_{response.status_code}"
+                retry_after = parse_retry_after(response.headers.get("retry-after"))
+                response.close()
+                if response.status_code == 416:
+                    raise RemoteError(f"{url}: range {headers.get('Range')} is past the end", reason)
+                if response.status_code not in RETRY_STATUS:
+                    raise RemoteError(f"{url}: HTTP {response.status_code}", reason)
+                if retry_after is not None:
+                    if retry_after > cfg.max_retry_after_s:
+                        break
+                    wait = max(wait, retry_after)
+            if attempt < cfg.retries:
+                time.sleep(wait)
+        raise RemoteError(f"{url}: {reason} after {cfg.retries + 1} attempts", reason)
+
+    # -- public API ---------------------------------------------------------------------------
+
+    @contextmanager
+    def open(self, location: str) -> Iterator[BinaryIO]:
+        """A buffered binary stream of the whole file at `location`."""
+        if is_http(location):
+            stream = io.BufferedReader(HttpStream(self, location), _CHUNK)
+        elif is_remote(location):
+            stream = _fsspec_open(location, self.config.storage_options)
+        else:
+            try:
+                stream = open(local_path(location), "rb")  # noqa: SIM115 - closed below
+            except OSError as exc:
+                raise RemoteError(f"{location}: cannot open: {exc.strerror or exc}", "unreadable") from None
+        try:
+            yield stream
+        finally:
+            stream.close()
+
+    def read_range(self, location: str, offset: int, length: int) -> bytes:
+        """Bytes [offset, offset + length) of `location`; raises RemoteError (a short read included)."""
+        if length <= 0 or offset < 0:
+            raise RemoteError(f"{location}: bad range offset={offset} length={length}", "bad_pointer")
+        if is_http(location):
+            data = self._http_range(location, offset, length)
+        elif is_remote(location):
+            data = _fsspec_range(location, offset, length, self.config.storage_options)
+        else:
+            try:
+                with open(local_path(location), "rb") as fh:
+                    fh.seek(offset)
+                    data = fh.read(length)
+            except OSError as exc:
+                raise RemoteError(f"{location}: cannot read: {exc.strerror or exc}", "unreadable") from None
+        if len(data) != length:
+            raise RemoteError(f"{location}: range at {offset} has {len(data)} of {length} bytes", "short_read")
+        return data
+
+    def _http_range(self, url: str, offset: int, length: int) -> bytes:
+        response = self.get(url, offset, offset + length)
+        try:
+            if response.status_code == 206:
+                return _read_exactly(response, url, length)
+            # 200: the server ignored Range and sends the whole file; skip to the record if it is near.
+            if offset + length > MAX_RANGE_FALLBACK_BYTES:
+                raise RemoteError(f"{url}: the server does not support byte ranges", "no_range_support")
+            return _read_exactly(response, url, offset + length)[offset:]
+        finally:
+            response.close()
+
+
+def _read_exactly(response: requests.Response, url: str, n: int) -> bytes:
+    try:
+        return response.raw.read(n, decode_content=True) or b""
+    except (requests.RequestException, Urllib3Error, OSError) as exc:
+        raise RemoteError(f"{url}: connection broken while reading: {exc}", "connection_error") from None
+
+
+class HttpStream(io.RawIOBase):
+    """A readable, forward-only view of a remote file that resumes with Range after a broken read."""
+
+    def __init__(self, reader: RemoteReader, url: str) -> None:
+        self.reader = reader
+        self.url = url
+        self.pos = 0
+        self.size: int | None = None  # from Content-Length, when the server says
+        self._response: requests.Response | None = None
+        self._resumable = True
+        self._failures = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def _connect(self) -> requests.Response:
+        response = self.reader.get(self.url, self.pos)
+        if self.pos and response.status_code != 206:
+            response.close()
+            raise RemoteError(f"{self.url}: broke at byte {self.pos} and the server cannot resume it",
+                              "connection_error")
+        if self.pos == 0:
+            length = response.headers.get("content-length", "")
+            self.size = int(length) if length.isdigit() else None
+            # A content-encoded body cannot be resumed by byte offset.
+            self._resumable = "content-encoding" not in response.headers
+        return response
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        while True:
+            if self._response is None:
+                self._response = self._connect()
+            try:
+                n = self._response.raw.readinto(buffer) if not self._encoded() else self._decoded_into(buffer)
+            except (requests.RequestException, Urllib3Error, OSError) as exc:
+                n, error = -1, exc
+            else:
+                error = None
+                if n == 0 and self.size is not None and self.pos < self.size and self._resumable:
+                    n, error = -1, EOFError(f"connection closed at byte {self.pos} of {self.size}")
+            if n >= 0:
+                self.pos += n
+                return n
+            self._response.close()
+            self._response = None
+            self._failures += 1
+            if not self._resumable or self._failures > self.reader.config.retries:
+                raise RemoteError(f"{self.url}: connection broken at byte {self.pos}: {error}", "connection_error")
+            log.info("%s: %s; resuming at byte %d", self.url, error, self.pos)
+
+    def _encoded(self) -> bool:
+        return not self._resumable
+
+    def _decoded_into(self, buffer) -> int:
+        assert self._response is not None
+        data = self._response.raw.read(len(buffer), decode_content=True)
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if self._response is not None:
+            self._response.close()
+            self._response = None
+        super().close()
+
+
+def _fsspec_open(location: str, storage_options: dict) -> BinaryIO:
+    try:
+        import fsspec
+    except ImportError:  # pragma: no cover - fsspec comes with datasets
+        raise RemoteError(f"{location}: reading this URL needs fsspec (pip install fsspec)", "unsupported") from None
+    try:
+        return fsspec.open(location, "rb", **storage_options).open()
+    except (ImportError, ValueError) as exc:  # an unknown protocol or a missing backend (s3fs, gcsfs)
+        raise RemoteError(f"{location}: cannot open: {exc}", "unsupported") from None
+    except OSError as exc:
+        raise RemoteError(f"{location}: cannot open: {exc}", "unreadable") from None
+
+
+def _fsspec_range(location: str, offset: int, length: int, storage_options: dict) -> bytes:
+    try:
+        import fsspec
+
+        fs, path = fsspec.core.url_to_fs(location, **storage_options)
+        return fs.cat_file(path, start=offset, end=offset + length)
+    except (ImportError, ValueError) as exc:
+        raise RemoteError(f"{location}: cannot open: {exc}", "unsupported") from None
+    except OSError as exc:
+        raise RemoteError(f"{location}: cannot read: {exc}", "unreadable") from None
+
+
+def expand_remote(patterns: list[str], storage_options: dict) -> list[str]:
+    """fsspec URLs with glob characters expanded (http(s) URLs are taken as they are)."""
+    out: list[str] = []
+    for pattern in patterns:
+        if is_http(pattern) or not any(c in pattern for c in "*?["):
+            out.append(pattern)
+            continue
+        import fsspec
+
+        fs, _ = fsspec.core.url_to_fs(pattern, **storage_options)
+        protocol = pattern.split("://", 1)[0]
+        out.extend(f"{protocol}://{p}" for p in sorted(fs.glob(pattern)))
+    return out

@@ -1,0 +1,115 @@
+"""WARC/ARC archives named by URL (http(s), s3://, ...): read in one streamed pass.
+
+A local archive is read twice (images indexed first, then pages); a remote one is read
+once, as it arrives, never downloaded first. Image responses are indexed as the stream
+passes them, and the image stage reads one back with a byte-range request, so a page's
+images that come before it or soon after it (crawlers archive a page, then its images)
+are taken from the archive instead of the live web.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from typing import TYPE_CHECKING, Iterator
+
+from warcio.archiveiterator import ArchiveIterator
+
+from builder.context import RunContext
+from builder.sources.errors import SourceError
+from builder.sources.page import Page
+from builder.sources.partition import Partition, partition_id
+from builder.sources.remote import RemoteError, RemoteReader, expand_remote, is_remote, url_name
+from builder.sources.warc import PAGE_RECORD_TYPES, _is_plausible, _iter_records, _media_type
+
+if TYPE_CHECKING:
+    from builder.sources.warc import WarcSource
+
+log = logging.getLogger(__name__)
+
+
+def remote_partitions(source: WarcSource) -> list[Partition]:
+    """One partition per remote archive (fsspec globs expanded)."""
+    urls = [p for p in source.config.paths if is_remote(p)]
+    if not urls:
+        return []
+    try:
+        expanded = expand_remote(urls, source.config.remote.storage_options)
+    except (ImportError, ValueError, OSError) as exc:
+        raise SourceError(f"warc source: cannot list {urls}: {exc}") from None
+    return [Partition(partition_id(source.kind, url, url_name(url)), source.index, (url,), url)
+            for url in expanded]
+
+
+class RemoteImageArchive:
+    """Image responses seen so far in a remote archive; `get` reads one back by byte range."""
+
+    def __init__(self, reader: RemoteReader, url: str) -> None:
+        self.reader = reader
+        self.url = url
+        self.index: dict[str, tuple[int, int]] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def add(self, url: str, offset: int, length: int) -> None:
+        with self._lock:
+            self.index.setdefault(url, (offset, length))
+
+    def get(self, url: str) -> tuple[bytes, dict[str, str]] | None:
+        with self._lock:
+            where = self.index.get(url) or self.index.get(url.split("#", 1)[0])
+        if where is None:
+            return None
+        try:
+            data = self.reader.read_range(self.url, *where)
+            for record in ArchiveIterator(io.BytesIO(data), arc2warc=True):
+                headers = {k.lower(): v for k, v in record.http_headers.headers} if record.http_headers else {}
+                return record.content_stream().read(), headers
+        except Exception as exc:  # a damaged record or a failed request: the image stage fetches live
+            log.warning("%s: cannot read archived image %s: %s", self.url, url, exc)
+        return None
+
+
+def read_remote_warc(source: WarcSource, url: str, ctx: RunContext) -> Iterator[Page]:
+    """Pages of the archive at `url`, counted like a local archive's (record.in/out/drops)."""
+    reader = RemoteReader(source.config.remote)
+    if url.lower().endswith((".lz4", ".bz2")):
+        raise SourceError(f"{url}: unsupported archive compression (use .warc, .warc.gz, .arc or .arc.gz)")
+    archive = RemoteImageArchive(reader, url)
+    ctx.image_archive = archive
+    max_bytes = source.loom_config.extract.max_page_bytes
+    stats = ctx.stats
+    n_records = n_plausible = 0
+    try:
+        with reader.open(url) as stream:
+            records = _iter_records(url, read_pages=True, max_payload=max_bytes, stream=stream)
+            while True:
+                try:
+                    rec = next(records)
+                except StopIteration:
+                    break
+                except Exception as exc:  # damage, or a connection that broke for good
+                    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                    if n_plausible == 0:
+                        raise SourceError(f"{url}: cannot read archive: {reason}") from None
+                    stats.count("archive.damaged")
+                    stats.error(f"{url}: archive damaged after {n_records} records ({reason}); "
+                                "the records before the damage were used")
+                    return
+                n_records += 1
+                n_plausible += _is_plausible(rec)
+                stats.count("record.in")
+                if rec.rec_type in PAGE_RECORD_TYPES and rec.status in (None, 200) and rec.url \
+                        and _media_type(rec.content_type).startswith("image/"):
+                    archive.add(rec.url, rec.offset, rec.length)
+                    stats.count("archive.images_indexed")
+                page = source._to_page(rec, url, max_bytes, stats)  # type: ignore[arg-type]
+                if page is not None:
+                    stats.count("record.out")
+                    yield page
+    except RemoteError as exc:
+        raise SourceError(str(exc)) from None
+    # The reader stays open: the image stage may still read archived images through it.
