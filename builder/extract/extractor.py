@@ -11,11 +11,10 @@ from builder.document import Document, ImageNode, TextNode, document_key
 from builder.extract.config import ExtractConfig
 from builder.extract.content import select
 from builder.extract.decode import decode_html
+from builder.extract.guards import has_binary_magic, looks_binary, nesting_too_deep
 from builder.extract.metadata import page_metadata
 from builder.extract.walker import ImageItem, TextItem, WalkTimeout, walk
 from builder.stats import Stats
-
-_NOT_HTML_PREFIXES = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"RIFF")
 
 
 class ExtractRejected(Exception):
@@ -35,29 +34,6 @@ def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
     return None
 
 
-def _nesting_too_deep(html: str, limit: int) -> bool:
-    """Cheap upper bound on tag depth, checked before the parser (deep nesting is quadratic there)."""
-    opens = html.count("<")
-    if opens <= limit:
-        return False
-    closes = html.count("</")
-    return opens - 2 * closes > limit and _max_depth(html) > limit
-
-
-def _max_depth(html: str) -> int:
-    import re
-
-    depth = best = 0
-    void = {"br", "img", "meta", "link", "input", "hr", "source", "wbr", "area", "base", "col", "p", "li"}
-    for m in re.finditer(r"<(/?)([a-zA-Z][\w:-]*)[^>]*?(/?)>", html):
-        if m.group(1):
-            depth = max(0, depth - 1)
-        elif not m.group(3) and m.group(2).lower() not in void:
-            depth += 1
-            best = max(best, depth)
-    return best
-
-
 def extract_document(
     body: bytes | str,
     url: str,
@@ -75,14 +51,14 @@ def extract_document(
     if isinstance(body, bytes):
         if content_type and not _is_html_type(content_type):
             raise ExtractRejected("doc.not_html", content_type)
-        if body.lstrip()[:8].startswith(_NOT_HTML_PREFIXES):
+        if has_binary_magic(body):
             raise ExtractRejected("doc.not_html", "binary content")
         html = decode_html(body, content_type)
     else:
         html = body
-    if "\x00" in html[:4096] and html[:4096].count("\x00") > 64:
+    if looks_binary(html):
         raise ExtractRejected("doc.not_html", "binary content")
-    if _nesting_too_deep(html, cfg.max_depth):
+    if nesting_too_deep(html, cfg.max_depth):
         raise ExtractRejected("doc.too_deep", f"elements nested deeper than {cfg.max_depth}")
     tree = LexborHTMLParser(html)
     metadata, base_url = page_metadata(tree, url)
