@@ -275,9 +275,17 @@ def test_report_is_self_contained(output: Output) -> None:
     assert html.count("<svg") >= 8
     assert "<script" not in html.lower()
     # nothing to fetch: no external stylesheet, image or link target
-    assert not re.search(r'(src|href)="(?!#)', html), re.findall(r'(?:src|href)="[^"]*"', html)[:5]
+    assert not re.search(r'(src|href)="(?!#|data:)', html), re.findall(r'(?:src|href)="[^"]*"', html)[:5]
     assert 'id="card-documents"><div class="value">12<' in html
     assert "too_few_words" in html and "news.example.org" in html
+    # example documents with their thumbnails inline (data: URIs, which the report's CSP allows)
+    assert html.count('class="row example"') == 6 + 3
+    thumbs = re.findall(r'<img src="data:image/jpeg;base64,([A-Za-z0-9+/=]+)"', html)
+    assert len(thumbs) >= 6
+    import base64
+
+    with Image.open(io.BytesIO(base64.b64decode(thumbs[0]))) as img:
+        assert max(img.size) <= 160
 
 
 def test_damaged_shards_are_reported_not_fatal(tmp_path: Path) -> None:

@@ -73,8 +73,10 @@ def _page(template: str, summary: Summary, *, report: bool = False, **context: A
     )
 
 
-def render_dashboard(summary: Summary, *, report: bool = False, generated: str = "") -> str:
-    return _page("report.html" if report else "dashboard.html", summary, report=report, generated=generated)
+def render_dashboard(summary: Summary, *, report: bool = False, generated: str = "",
+                     examples: list[Any] | None = None, reject_examples: list[Any] | None = None) -> str:
+    return _page("report.html" if report else "dashboard.html", summary, report=report, generated=generated,
+                 examples=examples or [], reject_examples=reject_examples or [])
 
 
 def render_docs(index: CorpusIndex, summary: Summary, query: DocQuery, notes: list[str]) -> str:

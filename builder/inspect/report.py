@@ -9,18 +9,24 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from builder.inspect.corpus_index import CorpusIndex
+from builder.inspect.corpus_index import KEPT, REJECTS, CorpusIndex
+from builder.inspect.gallery import gallery
 from builder.inspect.render import render_dashboard
 from builder.inspect.summary import summarize
 
 REPORT_NAME = "report.html"
+EXAMPLES = 6  # example documents shown in the report, spread over the corpus
+REJECT_EXAMPLES = 3
 
 
-def render_report(out_dir: str | Path) -> str:
-    """The report page of an output folder, as a string."""
-    summary = summarize(CorpusIndex.build(out_dir))
+def render_report(out_dir: str | Path, examples: int = EXAMPLES, rejects: int = REJECT_EXAMPLES) -> str:
+    """The report page of an output folder, as a string, with a few example documents."""
+    index = CorpusIndex.build(out_dir)
+    summary = summarize(index)
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return render_dashboard(summary, report=True, generated=generated)
+    return render_dashboard(summary, report=True, generated=generated,
+                            examples=gallery(index, KEPT, examples),
+                            reject_examples=gallery(index, REJECTS, rejects))
 
 
 def write_report(out_dir: Path) -> Path:

@@ -1,0 +1,69 @@
+"""A few example documents for report.html, with thumbnails embedded as data: URIs.
+
+The report must open offline and travel as one file, so it cannot point at the shards; a
+handful of documents spread over the corpus, each with small thumbnails, shows what the
+numbers mean without making the file heavy (about 5 KiB a thumbnail).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass, field
+
+from PIL import Image
+
+from builder.inspect.corpus_index import CorpusIndex, SampleEntry
+from builder.shards.format import IMAGE_EXTS
+
+THUMB_SIDE = 160
+MAX_THUMBS = 4
+EXCERPT_CHARS = 400
+
+
+@dataclass
+class GalleryItem:
+    entry: SampleEntry
+    excerpt: str
+    thumbs: list[str] = field(default_factory=list)  # data: URIs
+
+
+def spread(entries: list[SampleEntry], n: int) -> list[SampleEntry]:
+    """`n` entries evenly spaced over the list (deterministic, so reports are comparable)."""
+    if len(entries) <= n:
+        return list(entries)
+    step = len(entries) / n
+    return [entries[int(i * step)] for i in range(n)]
+
+
+def thumbnail_uri(data: bytes) -> str | None:
+    """A small JPEG of the image as a data: URI, or None if the bytes do not decode."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.draft("RGB", (THUMB_SIDE, THUMB_SIDE))  # JPEG: decode at reduced scale
+            img.thumbnail((THUMB_SIDE, THUMB_SIDE))
+            rgb = img.convert("RGB")
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    buf = io.BytesIO()
+    rgb.save(buf, format="JPEG", quality=70)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def gallery(index: CorpusIndex, subset: str, n: int) -> list[GalleryItem]:
+    items = []
+    for entry in spread(index.subset(subset).samples, n):
+        data = index.read_json(entry)
+        text = " ".join(t for t in data.get("texts") or [] if t)
+        excerpt = text[:EXCERPT_CHARS] + ("…" if len(text) > EXCERPT_CHARS else "")
+        item = GalleryItem(entry, excerpt)
+        for suffix in entry.members:
+            if len(item.thumbs) >= MAX_THUMBS:
+                break
+            if suffix.rpartition(".")[2] in IMAGE_EXTS:
+                payload = index.read_member(entry, suffix)
+                uri = thumbnail_uri(payload) if payload else None
+                if uri:
+                    item.thumbs.append(uri)
+        items.append(item)
+    return items
