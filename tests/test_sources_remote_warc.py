@@ -1,0 +1,246 @@
+"""Remote WARCs: streamed over HTTP (resuming with Range), fsspec URLs, and Common Crawl style pointers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from builder.config import parse_config
+from builder.context import RunContext
+from builder.pipeline import build_partition
+from builder.sources import build_sources
+from builder.sources.errors import SourceError
+from builder.sources.remote import RemoteError, RemoteReader
+from builder.sources.warc import _iter_records
+from tests.factories import image_bytes
+from tests.support.http_server import LoopbackServer, static
+
+LOOPBACK = {"allow_networks": ["127.0.0.0/8"], "retries": 2, "backoff_base_s": 0.01}
+PARAGRAPH = ("A long paragraph about lighthouses, their keepers and the ships they guided home through fog "
+             "and storm, written so that the page has enough words to be kept by the extractor. ")
+
+
+def make_warc(path: Path, n_pages: int = 6, with_image: bool = True) -> Path:
+    """A gzip-per-record WARC with `n_pages` HTML responses (and an image response after the first)."""
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for i in range(n_pages):
+            url = f"http://site.example/page{i}.html"
+            body = (f"<html><head><title>Page {i}</title></head><body><article><h1>Page {i}</h1>"
+                    f"<p>{PARAGRAPH * 3}</p><img src='/img{i}.png' alt='picture {i}'><p>{PARAGRAPH}</p>"
+                    f"</article></body></html>").encode()
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body),
+                                                          http_headers=headers))
+            if with_image and i == 0:
+                png = image_bytes(64, 48)
+                headers = StatusAndHeaders("200 OK", [("Content-Type", "image/png")], protocol="HTTP/1.1")
+                writer.write_record(writer.create_warc_record("http://site.example/img0.png", "response",
+                                                              payload=io.BytesIO(png), http_headers=headers))
+    return path
+
+
+def ranged(data: bytes, content_type: str = "application/warc", break_after: int | None = None):
+    """Serves `data` with HTTP Range support; the first full GET breaks after `break_after` bytes."""
+    state = {"broken": False}
+
+    def handler(req: BaseHTTPRequestHandler) -> None:
+        match = re.fullmatch(r"bytes=(\d+)-(\d*)", req.headers.get("Range", ""))
+        if match:
+            start = int(match.group(1))
+            end = int(match.group(2)) if match.group(2) else len(data) - 1
+            if start >= len(data):
+                req.send_response(416)
+                req.send_header("Content-Range", f"bytes */{len(data)}")
+                req.send_header("Content-Length", "0")
+                req.end_headers()
+                return
+            end = min(end, len(data) - 1)
+            chunk = data[start:end + 1]
+            req.send_response(206)
+            req.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
+        else:
+            chunk = data
+            req.send_response(200)
+        req.send_header("Content-Type", content_type)
+        req.send_header("Accept-Ranges", "bytes")
+        req.send_header("Content-Length", str(len(chunk)))
+        req.end_headers()
+        if break_after is not None and not match and not state["broken"]:
+            state["broken"] = True
+            req.wfile.write(chunk[:break_after])
+            req.wfile.flush()
+            req.close_connection = True
+            req.connection.shutdown(2)
+            return
+        req.wfile.write(chunk)
+
+    return handler
+
+
+def read_pages(config: dict):
+    cfg = parse_config(config)
+    source = build_sources(cfg)[0]
+    ctx = RunContext(cfg)
+    return [p for part in source.partitions() for p in source.read(part, ctx)], ctx
+
+
+def page_view(pages):
+    return [(p.url, p.body, p.provenance.warc_offset, p.provenance.warc_length) for p in pages]
+
+
+@pytest.fixture()
+def warc_file(tmp_path):
+    return make_warc(tmp_path / "crawl.warc.gz")
+
+
+def test_http_warc_is_streamed_in_one_pass_and_matches_the_local_read(warc_file):
+    local, _ = read_pages({"sources": [{"type": "warc", "paths": [str(warc_file)]}]})
+    with LoopbackServer("127.0.0.2") as server:
+        url = server.route("/data/crawl.warc.gz", ranged(warc_file.read_bytes()))
+        remote, ctx = read_pages({"sources": [{"type": "warc", "paths": [url], "remote": LOOPBACK}]})
+        assert server.hits["/data/crawl.warc.gz"] == 1  # one pass, no separate image-index download
+        assert page_view(remote) == page_view(local)
+        assert len(remote) == 6 and remote[0].provenance.warc_file == url
+        assert ctx.stats.imbalances(("record",)) == []
+        # The image response passed in the stream is read back by byte range for the image stage.
+        payload, headers = ctx.image_archive.get("http://site.example/img0.png")
+        assert payload == image_bytes(64, 48) and headers["content-type"] == "image/png"
+        assert server.log[-1][1].get("Range", "").startswith("bytes=")
+        assert "loombot" in server.log[0][1]["User-Agent"]
+
+
+def test_a_broken_download_resumes_with_a_range_request(warc_file):
+    data = warc_file.read_bytes()
+    with LoopbackServer("127.0.0.2") as server:
+        url = server.route("/w.warc.gz", ranged(data, break_after=len(data) // 2))
+        pages, ctx = read_pages({"sources": [{"type": "warc", "paths": [url], "remote": LOOPBACK}]})
+        assert len(pages) == 6 and not ctx.stats.errors
+        ranges = [h.get("Range") for _, h in server.log]
+        assert ranges[0] is None and ranges[1] == f"bytes={len(data) // 2}-"
+
+
+def test_internal_addresses_are_refused_unless_allowed(warc_file):
+    with LoopbackServer("127.0.0.2") as server:
+        url = server.route("/w.warc.gz", ranged(warc_file.read_bytes()))
+        with pytest.raises(SourceError, match="allow_networks"):
+            read_pages({"sources": [{"type": "warc", "paths": [url]}]})
+        assert server.hits["/w.warc.gz"] == 0
+
+
+def test_missing_remote_warc_fails_its_partition_with_a_clear_error(tmp_path):
+    with LoopbackServer("127.0.0.2") as server:
+        cfg = parse_config({"sources": [{"type": "warc", "paths": [server.url("/gone.warc.gz")], "remote": LOOPBACK}],
+                            "executor": {"workers": 1}})
+        (part,) = build_sources(cfg)[0].partitions()
+        result = build_partition(cfg, part, tmp_path / "out", staged=False)
+        assert result.error is not None and "HTTP 404" in result.error
+
+
+def test_fsspec_url_is_read_like_a_local_file(warc_file):
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    fs.pipe("/bucket/crawl.warc.gz", warc_file.read_bytes())
+    try:
+        local, _ = read_pages({"sources": [{"type": "warc", "paths": [str(warc_file)]}]})
+        remote, _ = read_pages({"sources": [{"type": "warc", "paths": ["memory://bucket/*.warc.gz"]}]})
+        assert [(p.url, p.body) for p in remote] == [(p.url, p.body) for p in local]
+    finally:
+        fs.rm("/bucket", recursive=True)
+
+
+# ---------------------------------------------------------------- Common Crawl pointers
+
+
+def pointers(warc: Path) -> list[dict]:
+    return [{"url": r.url, "warc_filename": f"crawl-data/{warc.name}", "warc_record_offset": r.offset,
+             "warc_record_length": r.length}
+            for r in _iter_records(warc, read_pages=False, max_payload=0) if r.url.endswith(".html")]
+
+
+def write_table(rows: list[dict], path: Path) -> Path:
+    if path.suffix == ".parquet":
+        pq.write_table(pa.Table.from_pylist(rows), path)
+    elif path.suffix == ".jsonl":
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    else:
+        with open(path, "w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_cc_index_reads_records_by_byte_range(warc_file, tmp_path, suffix):
+    rows = pointers(warc_file)
+    rows.insert(2, {**rows[0], "warc_record_offset": rows[0]["warc_record_offset"] + 7})  # points into a record
+    rows.append({**rows[0], "warc_filename": "crawl-data/missing.warc.gz"})
+    table = write_table(rows, tmp_path / f"pointers{suffix}")
+    local, _ = read_pages({"sources": [{"type": "warc", "paths": [str(warc_file)]}]})
+    with LoopbackServer("127.0.0.2") as server:
+        server.route(f"/crawl-data/{warc_file.name}", ranged(warc_file.read_bytes()))
+        pages, ctx = read_pages({"sources": [{"type": "cc_index", "paths": [str(table)], "prefix": server.origin,
+                                              "rows_per_partition": 3, "remote": LOOPBACK}]})
+        assert [(p.url, p.body, p.provenance.warc_offset) for p in pages] == \
+            [(p.url, p.body, p.provenance.warc_offset) for p in local]
+        # Only the records' bytes are requested, never the whole file.
+        asked = sorted(h.get("Range", "") for path, h in server.log if path.endswith(warc_file.name))
+        wanted = sorted(f"bytes={r['warc_record_offset']}-{r['warc_record_offset'] + r['warc_record_length'] - 1}"
+                        for r in rows if r["warc_filename"].endswith(warc_file.name))
+        assert asked == wanted
+    drops = ctx.stats.drops
+    assert drops["record.unreadable"] == 1 and drops["record.range_http_404"] == 1
+    assert ctx.stats.counts["record.in"] == len(rows)
+    assert ctx.stats.imbalances(("record",)) == []
+
+
+def test_cc_index_cdx_columns_and_a_local_prefix(warc_file, tmp_path):
+    rows = [{"url": r["url"], "filename": warc_file.name, "offset": str(r["warc_record_offset"]),
+             "length": str(r["warc_record_length"])} for r in pointers(warc_file)]
+    rows.append({"url": "x", "filename": warc_file.name, "offset": "nope", "length": "1"})
+    table = write_table(rows, tmp_path / "cdx.jsonl")
+    pages, ctx = read_pages({"sources": [{"type": "cc_index", "paths": [str(table)], "prefix": str(tmp_path)}]})
+    assert len(pages) == 6
+    assert ctx.stats.drops["record.bad_pointer"] == 1
+
+
+def test_cc_index_without_range_support_cuts_the_record_from_a_plain_get(warc_file, tmp_path):
+    table = write_table(pointers(warc_file)[:2], tmp_path / "p.csv")
+    with LoopbackServer("127.0.0.2") as server:
+        server.route(f"/crawl-data/{warc_file.name}", static(warc_file.read_bytes(), "application/warc"))
+        pages, _ = read_pages({"sources": [{"type": "cc_index", "paths": [str(table)], "prefix": server.origin,
+                                            "remote": LOOPBACK}]})
+    assert [p.url for p in pages] == ["http://site.example/page0.html", "http://site.example/page1.html"]
+
+
+def test_cc_index_table_without_pointer_columns_is_a_clear_error(tmp_path):
+    table = write_table([{"url": "http://a/", "file": "x"}], tmp_path / "bad.csv")
+    with pytest.raises(SourceError, match="no column warc_filename or filename"):
+        read_pages({"sources": [{"type": "cc_index", "paths": [str(table)]}]})
+
+
+def test_remote_reader_retries_server_errors_then_gives_up():
+    from tests.support.http_server import sequence, status
+
+    with LoopbackServer("127.0.0.2") as server:
+        url = server.route("/flaky", sequence(status(503), status(503), static(b"0123456789")))
+        reader = RemoteReader(parse_config({"sources": [{"type": "warc", "paths": ["x"],
+                                                         "remote": LOOPBACK}]}).sources[0].remote)
+        assert reader.read_range(url, 2, 3) == b"234"
+        assert server.hits["/flaky"] == 3
+        server.route("/down", status(500))
+        with pytest.raises(RemoteError) as info:
+            reader.read_range(server.url("/down"), 0, 4)
+        assert info.value.reason == "http_500" and server.hits["/down"] == 3
