@@ -28,22 +28,24 @@ PUNCTUATION = frozenset(",;:?!.")
 _WORD_RUN = re.compile(r"[\w']+")
 _SPECIAL = regex.compile(r"[^\p{L}\p{M}]")
 _EDGE_SPECIAL = regex.compile(r"^[^\p{L}\p{M}]+|[^\p{L}\p{M}]+$")
+_ASCII_SPECIAL = "".join(chr(c) for c in range(128) if not chr(c).isalpha())
 
 # Texts shorter than this use the plain Counter; longer ones the vectorised hash count.
 _NUMPY_MIN_CHARS = 400
 _HASH_BASE = np.uint64(1_000_003)
 
 
+def _strip_special(token: str) -> str:
+    stripped = token.strip(_ASCII_SPECIAL)  # the usual case: ASCII punctuation and digits
+    if stripped and stripped[0].isalpha() and stripped[-1].isalpha():
+        return stripped
+    return _EDGE_SPECIAL.sub("", stripped)
+
+
 def words_of(text: str) -> list[str]:
-    out: list[str] = []
-    append = out.append
-    for token in text.lower().replace("\u2019", "'").split():
-        if not token.isalpha():
-            token = _EDGE_SPECIAL.sub("", token)
-            if not token:
-                continue
-        append(token)
-    return out
+    tokens = text.lower().replace("\u2019", "'").split()
+    words = [t if t.isalpha() else _strip_special(t) for t in tokens]
+    return [w for w in words if w] if len(words) != sum(map(bool, words)) else words
 
 
 def special_char_count(text: str) -> int:

@@ -31,8 +31,15 @@ class TextCounts:
     flagged: int = 0
     common: int = 0
     spam: int = 0
+    # Filled in ahead (by the batch measures of a whole document), else computed when needed.
+    classes_done: bool = False  # special, punct, tokens
+    lists_done: bool = False  # stop, flagged, common, spam
+    char_repetition: float | None = None
+    word_repetition: float | None = None
 
     def add(self, other: TextCounts, separator_chars: int) -> None:
+        """Add a paragraph's counts to a document's (sums need no further counting)."""
+        self.classes_done = self.lists_done = True
         self.words.extend(other.words)
         self.chars += other.chars + separator_chars
         self.special += other.special + separator_chars  # the separator is whitespace: special
@@ -91,7 +98,8 @@ class TextScorer:
                  count_flags: dict[str, bool] | None = None) -> tuple[dict[str, float], TextCounts, list[str]]:
         """Scores of `text`, its counts, and the filters it fails, in filter order.
 
-        `counts` reuses counts already made (a document's are its paragraphs' sums); `lang`
+        `counts` reuses what was counted already (a document's counts are its paragraphs'
+        sums; a paragraph's may come from the batch measures); `lang`
         reuses a language prediction made on this same text. With `stop_early` scoring stops
         at the first failure, as OBELICS did (what is dropped needs no more scores).
         `count_flags` also counts what another level needs, so its counts can be summed.
@@ -114,38 +122,46 @@ class TextScorer:
 
         if f["words"] and judge("words", "words", float(n_words)):
             return s, c, failed
-        if f["char_repetition"] and judge(
-                "char_repetition", "char_repetition", tm.char_repetition_ratio(text, cfg.char_repetition.n)):
-            return s, c, failed
-        if f["word_repetition"] and judge(
-                "word_repetition", "word_repetition", tm.word_repetition_ratio(words, cfg.word_repetition.n)):
-            return s, c, failed
-        if counts is None and flags["special_chars"]:
+        if f["char_repetition"]:
+            value = c.char_repetition
+            if value is None:
+                value = tm.char_repetition_ratio(text, cfg.char_repetition.n)
+            if judge("char_repetition", "char_repetition", value):
+                return s, c, failed
+        if f["word_repetition"]:
+            value = c.word_repetition
+            if value is None:
+                value = tm.word_repetition_ratio(words, cfg.word_repetition.n)
+            if judge("word_repetition", "word_repetition", value):
+                return s, c, failed
+        count_classes = not c.classes_done
+        count_lists = not c.lists_done
+        if count_classes and flags["special_chars"]:
             c.special = tm.special_char_count(text)
         if f["special_chars"] and judge("special_chars", "special_char_ratio", _ratio(c.special, c.chars)):
             return s, c, failed
         if lists.stopwords is not None:
-            if counts is None and flags["stopwords"]:
+            if count_lists and flags["stopwords"]:
                 c.stop = tm.count_in(words, lists.stopwords)
             if f["stopwords"] and judge("stopwords", "stopword_ratio", _ratio(c.stop, n_words)):
                 return s, c, failed
         if lists.flagged is not None:
-            if counts is None and flags["flagged_words"]:
+            if count_lists and flags["flagged_words"]:
                 c.flagged = tm.count_in(words, lists.flagged)
             if f["flagged_words"] and judge("flagged_words", "flagged_word_ratio", _ratio(c.flagged, n_words)):
                 return s, c, failed
-        if counts is None and flags["punctuation"]:
+        if count_classes and flags["punctuation"]:
             c.punct, c.tokens = tm.punctuation_counts(text)
         if f["punctuation"] and judge("punctuation", "punctuation_ratio",
                                       tm.punctuation_ratio(c.punct, c.tokens, cfg.punctuation.min_words)):
             return s, c, failed
         if lists.common is not None:
-            if counts is None and flags["common_words"]:
+            if count_lists and flags["common_words"]:
                 c.common = tm.count_in(words, lists.common)
             if f["common_words"] and judge("common_words", "common_word_ratio", _ratio(c.common, n_words)):
                 return s, c, failed
         if lists.spam is not None:
-            if counts is None and flags["spam"]:
+            if count_lists and flags["spam"]:
                 c.spam = tm.spam_word_count(words, lists.spam)
             if f["spam"] and judge("spam", "spam_ratio", _ratio(c.spam, n_words)):
                 return s, c, failed

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 
 from builder.context import RunContext
 from builder.document import Document, TextNode
+from filters import batch_measures as bm
+from filters import text_measures as tm
 from filters.config import FiltersConfig
 from filters.lang import identify, stored_language
 from filters.repetition import repetition_failures, repetition_scores
@@ -70,12 +72,15 @@ class TextFilterStage:
         counts: dict[int, TextCounts] = {}
         kept: list[TextNode] = []
         failures: list[str] = []
-        for node in texts:
-            if self.reuse_scores and self.paragraph.has_scores(node.scores):
+        reused = [self.reuse_scores and self.paragraph.has_scores(n.scores) for n in texts]
+        measured = self._measure([n for n, r in zip(texts, reused) if not r])
+        for node, reuse in zip(texts, reused):
+            if reuse:
                 failed = self.paragraph.failures(node.scores)
             else:
                 scores, c, failed = self.paragraph.evaluate(
-                    node.text, lists, stop_early=self.drop, count_flags=self._count_flags)
+                    node.text, lists, counts=measured[id(node)], stop_early=self.drop,
+                    count_flags=self._count_flags)
                 counts[id(node)] = c
                 node.scores.update(scores)
             if failed and self.drop:
@@ -110,6 +115,31 @@ class TextFilterStage:
         if not self.drop:
             record_failures(doc, failures + ["doc." + name for name in doc_failed])
         return True
+
+    def _measure(self, nodes: list[TextNode]) -> dict[int, TextCounts]:
+        """Words of each paragraph, and what numpy measures faster for all of them at once.
+
+        (Word repetition stays per paragraph: most paragraphs repeat no 5-gram, which a set
+        tells faster than any batching.)
+        """
+        counts = {id(n): TextCounts(words=tm.words_of(n.text), chars=len(n.text)) for n in nodes}
+        if not nodes or len(nodes) >= bm.MAX_SEGMENTS:
+            return counts  # nothing to batch (or too much): evaluate() measures one by one
+        flags, para = self._count_flags, self.paragraph
+        if flags["special_chars"] or flags["punctuation"]:
+            special, punct, tokens = bm.char_class_counts([n.text for n in nodes])
+            for node, sp, pu, to in zip(nodes, special.tolist(), punct.tolist(), tokens.tolist()):
+                c = counts[id(node)]
+                c.special, c.punct, c.tokens, c.classes_done = sp, pu, to, True
+        # What fails on its word count needs no more scores when dropping (OBELICS's order).
+        words_cfg = para.filters.words
+        if self.drop and para.enabled["words"]:
+            nodes = [n for n in nodes if words_cfg.min <= len(counts[id(n)].words) <= words_cfg.max]
+        if nodes and para.enabled["char_repetition"]:
+            ratios = bm.char_repetition_ratios([n.text for n in nodes], para.filters.char_repetition.n)
+            for node, ratio in zip(nodes, ratios.tolist()):
+                counts[id(node)].char_repetition = ratio
+        return counts
 
     def _document_language(self, doc: Document, raw_text: str) -> tuple[str, float] | None:
         """The language of the whole text, when word lists or the lang filter need it."""

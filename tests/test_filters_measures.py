@@ -82,3 +82,22 @@ def test_banned_url_words_are_whole_tokens() -> None:
     assert matcher.first_match("https://www.essex.ac.uk/photo.jpg") is None
     assert matcher.first_match("https://a.org/buttonhole.jpg") is None
     assert url_tokens("https://a.org/HTMLParser2.png") == ["a", "org", "html", "parser", "2", "png"]
+
+
+def test_batch_measures_equal_the_scalar_ones() -> None:
+    from filters import batch_measures as bm
+
+    rng = random.Random(7)
+    vocab = ["the", "cat,", "sat", "on", "3.5", "mat!", "don't", "\u00fcber", "\U0001F600", "--", "x_y"]
+    texts = ["", "a", "abcdefghij", "ab" * 10, *(" ".join(rng.choice(vocab) for _ in range(rng.randint(1, 300)))
+                                                 for _ in range(40))]
+    chars = bm.char_repetition_ratios(texts, 10)
+    special, punct, tokens = bm.char_class_counts(texts)
+    for i, text in enumerate(texts):
+        assert chars[i] == pytest.approx(tm.char_repetition_ratio(text, 10)), text
+        assert special[i] == tm.special_char_count(text)
+        assert (punct[i], tokens[i]) == tm.punctuation_counts(text)
+    words = [tm.words_of(t) for t in texts]
+    ratios = bm.word_repetition_ratios(words, 5)
+    for i, ws in enumerate(words):
+        assert ratios[i] == pytest.approx(tm.word_repetition_ratio(ws, 5))
