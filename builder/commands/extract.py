@@ -6,6 +6,7 @@ import argparse
 import gzip
 import json
 import sys
+import zlib
 from pathlib import Path
 
 HELP = "extract HTML files into ordered text+image document JSON"
@@ -56,8 +57,12 @@ def run(args: argparse.Namespace) -> int:
                 body = gzip.decompress(body)
             url = args.url or url_map.get(str(path.resolve())) or path.resolve().as_uri()
             doc = extract_document(body, url)
-        except (OSError, EOFError, ExtractRejected) as exc:
+        except (OSError, EOFError, zlib.error, ExtractRejected) as exc:
             print(f"loom extract: {path}: {exc}", file=sys.stderr)
+            failures += 1
+            continue
+        except Exception as exc:  # a bug on one page must not lose the other files
+            print(f"loom extract: {path}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
             failures += 1
             continue
         text = json.dumps(doc.to_dict(), ensure_ascii=False)
