@@ -214,3 +214,20 @@ def test_links_resolve_base_and_skip_nofollow_pages():
     assert page_links(nofollow, "http://h.example/", follow_nofollow=True)[0] == ["http://h.example/z"]
     assert normalise_url("https://Example.org:443") == "https://example.org/"
     assert normalise_url("ftp://example.org/") is None
+
+
+def test_noai_header_and_opt_out_list_refuse_pages(site, tmp_path):
+    server, _ = site
+    server.route("/noai", static(html_page("No AI", []), "text/html", headers={"X-Robots-Tag": "loombot: noai"}))
+    server.route("/other-bot", static(html_page("Other", []), "text/html", headers={"X-Robots-Tag": "otherbot: noai"}))
+    (tmp_path / "optout.txt").write_text(server.url("/b") + "\n")
+    config = crawl_config(server.url("/noai"), tmp_path / "warc")
+    config["sources"][0]["urls"] = [server.url(p) for p in ("/noai", "/other-bot", "/b")]
+    config["sources"][0]["fetch"]["optout_file"] = "optout.txt"
+    cfg = parse_config(config, base_dir=tmp_path)
+    source = build_sources(cfg)[0]
+    ctx = RunContext(cfg)
+    pages = [p for part in source.partitions() for p in source.read(part, ctx)]
+    assert [p.url for p in pages] == [server.url("/other-bot")]
+    assert ctx.stats.drops["record.noai"] == 1 and ctx.stats.drops["record.opted_out"] == 1
+    assert server.hits["/b"] == 0
