@@ -90,3 +90,14 @@ def test_no_image_token_is_ever_cut(processor: Any) -> None:
         n_tokens = (batch["input_ids"] == processor.image_token_id).sum(1)
         assert (n_tokens % processor.image_seq_len == 0).all()
         assert int(n_tokens.sum()) == 6 * processor.image_seq_len
+
+
+def test_the_no_tokenisation_bound_is_never_below_the_real_length(processor: Any) -> None:
+    from builder.train.fit import SequenceFitter
+
+    fitter = SequenceFitter(processor, 4096, "split")
+    image = synthetic_document(1, n_images=1).images[0]
+    texts = ["plain words here", "日本語のテキストと絵文字 🎉🎉", "x" * 300, "  spaced\n\nout  ", "é" * 50]
+    for text in texts:
+        for nodes in ([TextNode(text)], [TextNode(text), image, image, TextNode(text)]):
+            assert fitter.upper_bound(nodes) >= fitter.length(nodes)

@@ -55,8 +55,7 @@ class Idefics2Collator:
 
     def fit_documents(self, docs: Sequence[Document]) -> list[list[Node]]:
         sequences: list[list[Node]] = []
-        for doc in docs:
-            fitted = self.fitter.fit(self.decoded_nodes(doc.nodes))
+        for fitted in self.fitter.fit_many([self.decoded_nodes(doc.nodes) for doc in docs]):
             self.counts[f"doc.{fitted.outcome}"] += 1
             sequences.extend(fitted.sequences)
         return sequences

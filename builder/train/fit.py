@@ -21,6 +21,7 @@ from typing import Any, Callable, Literal, Sequence
 from builder.document import ImageNode, Node, TextNode
 from builder.train.render import render_plain
 
+_SPECIAL_MARGIN = 4  # BOS, EOS and the like that a tokenizer adds around a sequence
 LengthPolicy = Literal["split", "truncate", "drop", "fail"]
 POLICIES: tuple[str, ...] = ("split", "truncate", "drop", "fail")
 
@@ -31,7 +32,7 @@ class Fitted:
 
     sequences: list[list[Node]] = field(default_factory=list)
     outcome: str = "fit"  # fit | split | cut | dropped | too_long
-    length: int = 0  # tokens of the whole document as one sequence
+    length: int = 0  # tokens of the whole document as one sequence (an upper bound when it surely fit)
     reason: str = ""
 
 
@@ -48,17 +49,53 @@ class SequenceFitter:
         self.max_length = max_length
         self.policy = policy
         self.render = render or (lambda nodes: render_plain(nodes, processor.image_token))
+        self._image_tokens: int | None = None
 
     def length(self, nodes: Sequence[Node]) -> int:
         """Exact token count of `nodes` rendered and expanded by the processor (no image decoding)."""
         ids = self.processor(text=[self.render(nodes)])["input_ids"][0]
         return len(ids)
 
-    def fit(self, nodes: Sequence[Node]) -> Fitted:
+    def lengths(self, many: Sequence[Sequence[Node]]) -> list[int]:
+        """`length` of several node runs with one tokenizer call (what a batch needs)."""
+        if not many:
+            return []
+        return [len(ids) for ids in self.processor(text=[self.render(n) for n in many])["input_ids"]]
+
+    def upper_bound(self, nodes: Sequence[Node]) -> int:
+        """A length no tokenisation of `nodes` can exceed, without tokenising.
+
+        Byte-level BPE and SentencePiece with byte fallback both make at most one token per
+        UTF-8 byte (SentencePiece adds one for its leading "▁"); each image costs at most its
+        standalone block; a few more for BOS/EOS.
+        """
+        if self._image_tokens is None:
+            # Each image is <fake> + image_seq_len x <image> + <fake>, five times with splitting.
+            tiles = 5 if getattr(self.processor.image_processor, "do_image_splitting", False) else 1
+            self._image_tokens = tiles * (int(self.processor.image_seq_len) + 2)
+        n_images = sum(isinstance(n, ImageNode) for n in nodes)
+        text = self.render(nodes).replace(self.processor.image_token, "")
+        return len(text.encode("utf-8")) + 1 + n_images * self._image_tokens + _SPECIAL_MARGIN
+
+    def fit_many(self, many: Sequence[Sequence[Node]]) -> list[Fitted]:
+        """`fit` for a batch: documents that surely fit skip tokenisation; the rest share one call."""
+        unsure = [nodes for nodes in many if nodes and self.upper_bound(nodes) > self.max_length]
+        totals = dict(zip(map(id, unsure), self.lengths(unsure), strict=True))
+        results = []
+        for nodes in many:
+            if nodes and id(nodes) not in totals:
+                results.append(Fitted([list(nodes)], "fit", self.upper_bound(nodes)))
+            else:
+                results.append(self.fit(nodes, totals.get(id(nodes))))
+        return results
+
+    def fit(self, nodes: Sequence[Node], total: int | None = None) -> Fitted:
+        """Apply the policy to one document's nodes (`total`: their length, if already known)."""
         nodes = list(nodes)
         if not nodes:
             return Fitted([], "dropped", 0, "empty document")
-        total = self.length(nodes)
+        if total is None:
+            total = self.length(nodes)
         if total <= self.max_length:
             return Fitted([nodes], "fit", total)
         too_long = f"{total} tokens > max_length {self.max_length}"
