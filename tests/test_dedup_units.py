@@ -13,7 +13,14 @@ import numpy as np
 
 from builder.document import Document, ImageNode, TextNode
 from filters.dedup.config import DedupConfig
-from filters.dedup.grouping import SortedRun, iter_key_ranges, pairs_within_groups, range_count, resolve_exact
+from filters.dedup.grouping import (
+    ROW_BYTES,
+    SortedRun,
+    iter_key_ranges,
+    pairs_within_groups,
+    range_count,
+    resolve_exact,
+)
 from filters.dedup.keys import fetched_micros, normalize_url, paragraph_key, parse_phash, url_domain
 from filters.dedup.minhash import band_keys, estimated_jaccard, signatures
 from filters.dedup.perceptual import phash_representatives
@@ -109,8 +116,8 @@ def test_key_ranges_cover_every_row_once_in_any_memory_budget(tmp_path):
     runs = [_write_run(tmp_path, "a", keys[:2000], docs[:2000]),
             _write_run(tmp_path, "b", keys[2000:], docs[2000:] - 2000, offset=2000)]
     whole = list(iter_key_ranges(runs, 1 << 30))
-    small = list(iter_key_ranges(runs, 5000 * 16))  # four ranges
-    assert len(whole) == 1 and len(small) == range_count(5000, 5000 * 16) == 4
+    small = list(iter_key_ranges(runs, 5000 * ROW_BYTES // 4))  # four ranges
+    assert len(whole) == 1 and len(small) == range_count(5000, 5000 * ROW_BYTES // 4) == 4
     got = np.concatenate([k for k, _ in small]), np.concatenate([d for _, d in small])
     assert np.array_equal(got[0], whole[0][0]) and np.array_equal(got[1], whole[0][1])
     assert sorted(got[1].tolist()) == list(range(5000))

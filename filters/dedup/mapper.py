@@ -93,9 +93,10 @@ class PartitionMapper:
         """Record the document's keys; returns its text for the MinHash batch."""
         index = len(cols.ids)
         cols.ids.append(doc.id)
-        cols.url_keys.append(stable_hash64(normalize_url(doc.url)))
+        cols.url_keys.append(stable_hash64(normalize_url(doc.url)) if self.config.urls.enabled else 0)
         cols.fetched.append(fetched_micros(document_fetched(doc)))
-        domain = url_domain(doc.url)
+        count_paragraphs = self.config.paragraphs.enabled
+        domain = url_domain(doc.url) if count_paragraphs else ""
         par_keys: set[int] = set()
         texts: list[str] = []
         ordinal = 0
@@ -103,7 +104,7 @@ class PartitionMapper:
         for node in doc.nodes:
             if isinstance(node, TextNode):
                 texts.append(node.text)
-                if len(node.text.strip()) >= min_chars:
+                if count_paragraphs and len(node.text.strip()) >= min_chars:
                     par_keys.add(paragraph_key(domain, node.text))
             elif isinstance(node, ImageNode):
                 phash = parse_phash(node.info.get("phash"))
@@ -169,6 +170,7 @@ class PartitionMapper:
             "images": len(cols.img_doc),
             "minhash": {"ngram": self.near.ngram, "bands": self.near.bands, "rows": self.near.rows,
                         "seed": self.near.seed},
+            "paragraphs": self.config.paragraphs.enabled,
             "paragraph_min_chars": self.config.paragraphs.min_chars,
         })
 

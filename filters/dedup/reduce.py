@@ -155,7 +155,10 @@ class Reducer:
         want = {"ngram": near.ngram, "bands": near.bands, "rows": near.rows, "seed": near.seed}
         for part in parts:
             meta = read_json(part.folder / META_FILE)
-            if meta["minhash"] != want or meta["paragraph_min_chars"] != self.config.paragraphs.min_chars:
+            paragraphs = (meta.get("paragraphs", True), meta["paragraph_min_chars"])
+            if meta["minhash"] != want or (
+                    self.config.paragraphs.enabled
+                    and paragraphs != (True, self.config.paragraphs.min_chars)):
                 raise DedupStateError(
                     f"partition {part.name!r} was mapped with other dedup parameters "
                     f"({meta['minhash']}); map it again with the current config")

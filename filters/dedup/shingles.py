@@ -61,21 +61,23 @@ def word_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     if not data:
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
     buf = np.frombuffer(data, dtype=np.uint8)
-    is_word = _WORD_BYTE[buf]
-    edges = np.diff(is_word.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
+    padded = np.zeros(buf.size + 2, dtype=bool)
+    padded[1:-1] = _WORD_BYTE[buf]
+    starts = np.flatnonzero(padded[1:] > padded[:-1])  # a word byte after a non-word byte
+    ends = np.flatnonzero(padded[:-1] > padded[1:])
     if starts.size == 0:
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
     pw, inv = _powers(_capacity(buf.size + 1))
     with np.errstate(over="ignore"):
         prefix = np.zeros(buf.size + 1, dtype=np.uint64)
-        np.cumsum(buf.astype(np.uint64) * pw[: buf.size], out=prefix[1:])
+        np.cumsum(np.multiply(buf, pw[: buf.size], dtype=np.uint64), out=prefix[1:])
         words = (prefix[ends] - prefix[starts]) * inv[starts]
-    # Each text starts after the previous ones and one joining space.
+    # Each text starts after the previous ones and one joining space: its first word is the
+    # first word starting at or after that offset.
     text_starts = np.cumsum([0] + [len(e) + 1 for e in encoded[:-1]])
-    owner = np.searchsorted(text_starts, starts, side="right") - 1
-    return splitmix64(words), owner.astype(np.int64)
+    first_word = np.searchsorted(starts, text_starts, side="left")
+    owner = np.repeat(np.arange(len(texts), dtype=np.int64), np.diff(np.append(first_word, starts.size)))
+    return splitmix64(words), owner
 
 
 def shingle_hashes(texts: list[str], ngram: int) -> tuple[np.ndarray, np.ndarray]:
