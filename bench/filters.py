@@ -16,11 +16,8 @@ import argparse
 import copy
 import csv
 import json
-import math
-import re
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -30,85 +27,18 @@ from builder.config import LoomConfig  # noqa: E402
 from builder.context import RunContext  # noqa: E402
 from builder.document import Document, TextNode  # noqa: E402
 from builder.extract import ExtractRejected, extract_document  # noqa: E402
-from filters.config import FiltersConfig, TextFilters  # noqa: E402
-from filters.lang import identify  # noqa: E402
+from filters.config import FiltersConfig  # noqa: E402
+from filters.obelics_reference import first_failure  # noqa: E402
 from filters.text_scoring import WordListSet  # noqa: E402
 from filters.text_stage import TextFilterStage  # noqa: E402
-
-_SPECIAL = re.compile(r"[\W\d_]")
-_PUNCT = re.compile(r"[\w']+|[,;:?!.]")
-
-
-# ---- baseline: OBELICS's definitions, computed as its code does ------------------------------
-def _words(text: str) -> list[str]:
-    out = []
-    for token in text.lower().replace("\u2019", "'").split():
-        token = re.sub(r"^[\W\d_]+|[\W\d_]+$", "", token)
-        if token:
-            out.append(token)
-    return out
-
-
-def _char_rep(text: str, n: int) -> float:
-    freq = sorted(Counter(text[i:i + n] for i in range(len(text) - n + 1)).values(), reverse=True)
-    if not freq:
-        return 0.0
-    k = min(int(math.sqrt(len(freq))), len(freq) - len([f for f in freq if f == 1]))
-    return sum(freq[:k]) / sum(freq)
-
-
-def _word_rep(text: str, n: int) -> float:
-    words = _words(text)
-    grams = Counter(" ".join(words[i:i + n]) for i in range(len(words) - n + 1))
-    if not grams:
-        return 0.0
-    return sum(f for f in grams.values() if f > 1) / sum(grams.values())
-
-
-def _ratio_in(text: str, vocab: frozenset[str]) -> float:
-    words = _words(text)
-    return len([w for w in words if w in vocab]) / len(words) if words else 0.0
-
-
-def _punct(text: str, min_words: int) -> float:
-    tokens = _PUNCT.findall(text)
-    if not tokens:
-        return 0.0
-    if min_words > 0 and len(tokens) < min_words:
-        return 1.0
-    return len([t for t in tokens if t in ",;:?!."]) / len(tokens)
-
-
-def baseline_keep(text: str, f: TextFilters, lists: WordListSet, with_lang: bool) -> bool:
-    if not f.words.min <= len(_words(text)) <= f.words.max:
-        return False
-    if _char_rep(text, f.char_repetition.n) > f.char_repetition.max:
-        return False
-    if _word_rep(text, f.word_repetition.n) > f.word_repetition.max:
-        return False
-    if text and len(_SPECIAL.findall(text)) / len(text) > f.special_chars.max:
-        return False
-    if _ratio_in(text, lists.stopwords) < f.stopwords.min:
-        return False
-    if _ratio_in(text, lists.flagged) > f.flagged_words.max:
-        return False
-    if _punct(text, f.punctuation.min_words) < f.punctuation.min:
-        return False
-    if _ratio_in(text, lists.common) < f.common_words.min:
-        return False
-    if with_lang:
-        lang, score = identify(text)
-        if lang != "en" or score < f.lang.min_score:
-            return False
-    return True
 
 
 def baseline(docs: list[Document], config: FiltersConfig, lists: WordListSet) -> int:
     kept = 0
     for doc in docs:
         paragraphs = [n.text for n in doc.nodes if isinstance(n, TextNode)]
-        left = [p for p in paragraphs if baseline_keep(p, config.paragraph, lists, False)]
-        if baseline_keep("\n\n".join(left), config.document, lists, True):
+        left = [p for p in paragraphs if first_failure(p, config.paragraph, lists, config.languages) is None]
+        if first_failure("\n\n".join(left), config.document, lists, config.languages) is None:
             kept += 1
     return kept
 

@@ -1,0 +1,99 @@
+"""OBELICS's text filters written plainly: the oracle for tests and the benchmark's baseline.
+
+Each check re-reads its text the way OBELICS's filtering code does: it tokenises again,
+counts n-grams with a Counter and sorts every count. Slow on purpose and easy to check
+against the definitions; the production path (`filters.text_stage`) must decide the same.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+import regex
+
+from filters.config import TextFilters
+from filters.lang import identify
+from filters.text_scoring import WordListSet
+
+_SPECIAL = regex.compile(r"[^\p{L}\p{M}]")
+_EDGES = regex.compile(r"^[^\p{L}\p{M}]+|[^\p{L}\p{M}]+$")
+_PUNCT_TOKEN = re.compile(r"[\w']+|[,;:?!.]")  # Python's re, as OBELICS used
+PUNCTUATION = ",;:?!."
+
+
+def words(text: str) -> list[str]:
+    out = []
+    for token in text.lower().replace("\u2019", "'").split():
+        token = _EDGES.sub("", token)
+        if token:
+            out.append(token)
+    return out
+
+
+def char_repetition(text: str, n: int) -> float:
+    freq = sorted(Counter(text[i:i + n] for i in range(len(text) - n + 1)).values(), reverse=True)
+    if not freq:
+        return 0.0
+    k = min(int(math.sqrt(len(freq))), len(freq) - len([f for f in freq if f == 1]))
+    return sum(freq[:k]) / sum(freq)
+
+
+def word_repetition(text: str, n: int) -> float:
+    ws = words(text)
+    grams = Counter(" ".join(ws[i:i + n]) for i in range(len(ws) - n + 1))
+    if not grams:
+        return 0.0
+    return sum(f for f in grams.values() if f > 1) / sum(grams.values())
+
+
+def share_in(text: str, vocabulary: frozenset[str]) -> float:
+    ws = words(text)
+    return len([w for w in ws if w in vocabulary]) / len(ws) if ws else 0.0
+
+
+def punctuation(text: str, min_words: int) -> float:
+    tokens = _PUNCT_TOKEN.findall(text)
+    if not tokens:
+        return 0.0
+    if min_words > 0 and len(tokens) < min_words:
+        return 1.0
+    return len([t for t in tokens if t in PUNCTUATION]) / len(tokens)
+
+
+def spam(text: str, phrases: dict[str, tuple[tuple[str, ...], ...]]) -> float:
+    ws = words(text)
+    covered, i = 0, 0
+    while i < len(ws):
+        match = next((p for p in phrases.get(ws[i], ()) if tuple(ws[i:i + len(p)]) == p), None)
+        covered += len(match) if match else 0
+        i += len(match) if match else 1
+    return covered / len(ws) if ws else 0.0
+
+
+def first_failure(text: str, f: TextFilters, lists: WordListSet, languages: list[str]) -> str | None:
+    """The first filter `text` fails, in OBELICS's order; None when it passes them all."""
+    if f.words.enabled and not f.words.min <= len(words(text)) <= f.words.max:
+        return "words"
+    if f.char_repetition.enabled and char_repetition(text, f.char_repetition.n) > f.char_repetition.max:
+        return "char_repetition"
+    if f.word_repetition.enabled and word_repetition(text, f.word_repetition.n) > f.word_repetition.max:
+        return "word_repetition"
+    if f.special_chars.enabled and text and len(_SPECIAL.findall(text)) / len(text) > f.special_chars.max:
+        return "special_chars"
+    if f.stopwords.enabled and lists.stopwords and share_in(text, lists.stopwords) < f.stopwords.min:
+        return "stopwords"
+    if f.flagged_words.enabled and lists.flagged and share_in(text, lists.flagged) > f.flagged_words.max:
+        return "flagged_words"
+    if f.punctuation.enabled and punctuation(text, f.punctuation.min_words) < f.punctuation.min:
+        return "punctuation"
+    if f.common_words.enabled and lists.common and share_in(text, lists.common) < f.common_words.min:
+        return "common_words"
+    if f.spam.enabled and lists.spam and spam(text, lists.spam) >= f.spam.less_than:
+        return "spam"
+    if f.lang.enabled:
+        lang, score = identify(text)
+        if lang not in languages or score < f.lang.min_score:
+            return "lang"
+    return None
