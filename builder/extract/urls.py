@@ -13,6 +13,8 @@ def resolve(url: str, base: str) -> str | None:
     url = url.strip()
     if not url or url.startswith(("data:", "javascript:", "about:", "blob:", "#")):
         return None
+    if url.startswith(("https://", "http://")) and "\\" not in url and "/." not in url:
+        return url.split("#", 1)[0]  # already absolute: urljoin would only cost time
     try:
         absolute = urljoin(base, url.replace("\\", "/") if "\\" in url else url)
         scheme = urlsplit(absolute).scheme.lower()
@@ -24,26 +26,29 @@ def resolve(url: str, base: str) -> str | None:
 
 
 def parse_srcset(value: str) -> list[tuple[str, str]]:
-    """(url, descriptor) candidates of a srcset. A URL runs to whitespace and may contain commas."""
+    """(url, descriptor) candidates of a srcset. A URL runs to whitespace and may contain commas;
+    a descriptor runs to the next comma."""
     out: list[tuple[str, str]] = []
-    s, i, n = value, 0, len(value)
-    while i < n:
-        while i < n and (s[i].isspace() or s[i] == ","):
-            i += 1
-        j = i
-        while j < n and not s[j].isspace():
-            j += 1
-        url = s[i:j]
-        descriptor = ""
-        if url.endswith(","):
-            url, i = url.rstrip(","), j
-        else:
-            k = s.find(",", j)
-            end = n if k < 0 else k
-            descriptor = s[j:end].strip()
-            i = end + 1
-        if url:
-            out.append((url, descriptor))
+    url: str | None = None
+    descriptor: list[str] = []
+    for token in value.split():
+        while token:
+            if url is None:  # a URL; a trailing comma ends its candidate at once
+                if token.endswith(","):
+                    if token.rstrip(","):
+                        out.append((token.rstrip(","), ""))
+                else:
+                    url = token
+                token = ""
+            else:  # a descriptor, up to a comma
+                before, comma, token = token.partition(",")
+                if before:
+                    descriptor.append(before)
+                if comma:
+                    out.append((url, " ".join(descriptor)))
+                    url, descriptor = None, []
+    if url is not None:
+        out.append((url, " ".join(descriptor)))
     return out
 
 

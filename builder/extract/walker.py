@@ -73,6 +73,20 @@ class WalkResult:
 # Exit actions recorded on the traversal stack (bit flags).
 _BOX, _LINK, _PICTURE, _PRE, _NOSCRIPT, _FIGURE = 1, 2, 4, 8, 16, 32
 _DEADLINE_EVERY = 1024  # elements between clock checks
+# What the walk does with each tag (one dict lookup instead of a chain of comparisons).
+_INLINE, _SKIP, _BR, _IMG, _SOURCE, _BLOCK, _A, _PICTURE_TAG, _NOSCRIPT_TAG = range(9)
+_KIND = {
+    **{tag: _SKIP for tag in SKIP_TAGS},
+    **{tag: _BLOCK for tag in BLOCK_TAGS},
+    "_comment": _SKIP,
+    "br": _BR,
+    "img": _IMG,
+    "amp-img": _IMG,
+    "source": _SOURCE,
+    "a": _A,
+    "picture": _PICTURE_TAG,
+    "noscript": _NOSCRIPT_TAG,
+}
 _DATA_TABLE_BLOCKERS = "table table, div, p, ul, ol, img, picture, h1, h2, h3, h4, h5, h6, blockquote, pre"
 
 
@@ -210,20 +224,29 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
         checked += 1
         if checked % _DEADLINE_EVERY == 0 and time.monotonic() > deadline:
             raise WalkTimeout()
-        if tag is None or tag[0] in "_#!" or tag in SKIP_TAGS:
+        kind = _KIND.get(tag, _INLINE)
+        if kind == _INLINE:  # span, b, em, ...: walk into it, nothing to do on the way out
+            child = node.child
+            if child is None:
+                node = node.next
+            else:
+                stack.append((node, 0, cur))
+                node = child
+            continue
+        if kind == _SKIP:
             node = node.next
             continue
-        if tag == "br":
+        if kind == _BR:
             buf.append(BR)
             node = node.next
             continue
-        if tag == "img" or tag == "amp-img":
+        if kind == _IMG:
             attrs = node.attributes
             if tag == "img" or not node.css_first("img"):
                 add_image(attrs)
             node = node.next
             continue
-        if tag == "source":
+        if kind == _SOURCE:
             if picture_sources is not None:
                 srcset = node.attrs.get("srcset") or node.attrs.get("data-srcset")
                 if srcset:
@@ -232,7 +255,7 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
             continue
         flags = 0
         back = cur
-        if tag in BLOCK_TAGS:
+        if kind == _BLOCK:
             attrs = node.attributes
             style = attrs.get("style")
             if "hidden" in attrs or (style and ("none" in style or "hidden" in style) and HIDDEN_STYLE.search(style)):
@@ -282,13 +305,13 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
             elif tag == "figure":
                 figure_starts.append(len(items))
                 flags |= _FIGURE
-        elif tag == "a":
+        elif kind == _A:
             link_depth += 1
             flags = _LINK
-        elif tag == "picture":
+        elif kind == _PICTURE_TAG:
             picture_sources = []
             flags = _PICTURE
-        elif tag == "noscript":
+        elif kind == _NOSCRIPT_TAG:
             noscript_depth += 1
             flags = _NOSCRIPT
         child = node.child
