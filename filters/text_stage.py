@@ -48,6 +48,10 @@ class TextFilterStage:
                                 ("stopwords", "flagged_words", "common_words", "spam"))
         self._lists: dict[str, WordListSet] = {}
 
+    def __getstate__(self) -> dict[str, object]:
+        # Word lists are large and cached per process: a worker loads its own.
+        return {**self.__dict__, "_lists": {}}
+
     def _word_lists(self, lang: str) -> WordListSet:
         lists = self._lists.get(lang)
         if lists is None:

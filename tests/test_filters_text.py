@@ -169,3 +169,26 @@ def test_partial_yaml_keeps_the_level_defaults() -> None:
     assert (cfg.paragraph.words.min, cfg.paragraph.words.max) == (4, 500)
     assert (cfg.document.words.min, cfg.document.words.max) == (10, 2000)
     assert cfg.document.stopwords.min == 0.4 and cfg.paragraph.stopwords.min == 0.3
+
+
+def test_word_lists_follow_the_document_language() -> None:
+    german = ("Das Museum hat in diesem Frühjahr einen neuen Flügel eröffnet, und die Kuratoren haben "
+              "den Winter damit verbracht, die Bilder aus den alten Galerien in die hellen Räume zu bringen.")
+    cfg = FiltersConfig(languages=["en", "de"])
+    out, ctx = run_text(make_doc(german), cfg)
+    assert out is not None and out.metadata["lang"] == "de"
+    assert out.texts[0].scores["stopword_ratio"] >= 0.3  # German stop words, not English ones
+    # Judged with the English lists (English only wanted), the same text fails.
+    out_en, ctx_en = run_text(make_doc(german), FiltersConfig(languages=["en"]))
+    assert out_en is None and ctx_en.stats.drops["paragraph.stopwords"] == 1
+
+
+def test_stages_pickle_for_worker_processes() -> None:
+    import pickle
+
+    stage = TextFilterStage(FiltersConfig())
+    run_text(make_doc(PROSE, PROSE_2), FiltersConfig())
+    list(stage([make_doc(PROSE, PROSE_2)], RunContext(config=LoomConfig())))
+    clone = pickle.loads(pickle.dumps(stage))
+    assert len(pickle.dumps(stage)) < 50_000  # word lists stay behind
+    assert list(clone([make_doc(PROSE, PROSE_2)], RunContext(config=LoomConfig())))
