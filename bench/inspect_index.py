@@ -19,6 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 from PIL import Image, ImageFilter
@@ -140,7 +141,11 @@ def main() -> int:
         loom_read, base_read = read_cost(loom_index, out) / 2**20, read_cost(webdataset_listing, out) / 2**20
         print(f"bytes read: loom {loom_read:.1f} MiB, webdataset {base_read:.1f} MiB")
 
+        tracemalloc.start()
         index = CorpusIndex.build(out)
+        per_doc = tracemalloc.get_traced_memory()[0] / args.docs
+        tracemalloc.stop()
+        print(f"index memory: {per_doc:.0f} bytes a document")
         start = time.perf_counter()
         summary = summarize(index)
         render_dashboard(summary)
@@ -161,7 +166,7 @@ def main() -> int:
             "baseline_name": "webdataset.WebDataset listing (json decoded)", "docs": args.docs,
             "mib": round(size / 2**20, 1), "dashboard_ms": round(dash_ms), "doc_page_ms": round(doc_ms, 1),
             "image_ms": round(image_ms, 3), "loom_read_mib": round(loom_read, 1),
-            "baseline_read_mib": round(base_read, 1),
+            "baseline_read_mib": round(base_read, 1), "index_bytes_per_doc": round(per_doc),
         }))
     return 0
 

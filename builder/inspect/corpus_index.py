@@ -9,6 +9,9 @@ manifest order); rejected ones, when the run kept them, from ``OUT/rejects/*.tar
 from __future__ import annotations
 
 import json
+import math
+import sys
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -21,22 +24,37 @@ from builder.shards.reader import shard_paths
 KEPT = "kept"
 REJECTS = "rejects"
 REJECTS_DIR = "rejects"
+NAN = float("nan")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class MemberRef:
     offset: int  # absolute byte offset of the member's data in its shard
     size: int
 
 
-@dataclass(slots=True)
-class ImageStat:
-    """What the dashboard needs of one stored image."""
+class ScoreTable:
+    """The score names of one subset, each with a column: entries keep only an array of values.
 
-    width: int
-    height: int
-    nbytes: int
-    format: str
+    A dict per document (names, boxed floats) costs ~600 bytes for ten scores; an array of
+    doubles with NaN for "absent" costs ~150, which matters for a million documents.
+    """
+
+    __slots__ = ("names", "column")
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.column: dict[str, int] = {}
+
+    def pack(self, scores: dict[str, float]) -> array:
+        for name in scores:
+            if name not in self.column:
+                self.column[name] = len(self.names)
+                self.names.append(sys.intern(name))
+        values = array("d", [NAN]) * len(self.names)
+        for name, value in scores.items():
+            values[self.column[name]] = value
+        return values
 
 
 @dataclass(slots=True)
@@ -47,27 +65,51 @@ class SampleEntry:
     pos: int  # position in its subset's list
     shard: int  # index into CorpusIndex.shards
     key: str
-    members: dict[str, MemberRef]
+    suffixes: tuple[str, ...]  # member suffixes in archive order; one shared tuple per layout
+    spans: array  # offset, size of each member, flat
+    score_table: ScoreTable
+    score_values: array = field(default_factory=lambda: array("d"))
     url: str = ""
     domain: str = ""
-    title: str = ""
     lang: str = ""
     words: int = 0
     n_texts: int = 0
     n_images: int = 0
     n_images_stored: int = 0
-    scores: dict[str, float] = field(default_factory=dict)
     drop_reason: str = ""
+
+    def member(self, suffix: str) -> MemberRef | None:
+        try:
+            i = self.suffixes.index(suffix)
+        except ValueError:
+            return None
+        return MemberRef(self.spans[2 * i], self.spans[2 * i + 1])
+
+    def score(self, name: str) -> float | None:
+        col = self.score_table.column.get(name)
+        if col is None or col >= len(self.score_values):
+            return None
+        value = self.score_values[col]
+        return None if math.isnan(value) else value
+
+    @property
+    def scores(self) -> dict[str, float]:
+        names = self.score_table.names
+        return {names[i]: v for i, v in enumerate(self.score_values) if not math.isnan(v)}
 
 
 @dataclass
 class SubsetIndex:
-    """The samples of one subset (kept or rejects), in shard order."""
+    """The samples of one subset (kept or rejects), in shard order, and its stored images' sizes."""
 
     name: str
     samples: list[SampleEntry] = field(default_factory=list)
     by_key: dict[str, SampleEntry] = field(default_factory=dict)
-    images: list[ImageStat] = field(default_factory=list)
+    scores: ScoreTable = field(default_factory=ScoreTable)
+    image_width: array = field(default_factory=lambda: array("l"))
+    image_height: array = field(default_factory=lambda: array("l"))
+    image_bytes: array = field(default_factory=lambda: array("q"))
+    image_format: list[str] = field(default_factory=list)  # interned: one string per format
 
 
 def domain_of(url: str) -> str:
@@ -98,6 +140,7 @@ class CorpusIndex:
         self.subsets: dict[str, SubsetIndex] = {KEPT: SubsetIndex(KEPT), REJECTS: SubsetIndex(REJECTS)}
         # Problems met while indexing (unreadable shard, bad JSON): shown, never fatal.
         self.errors: list[str] = []
+        self._layouts: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     @classmethod
     def build(cls, out_dir: str | Path) -> CorpusIndex:
@@ -131,7 +174,7 @@ class CorpusIndex:
 
     def read_member(self, entry: SampleEntry, suffix: str) -> bytes | None:
         """The bytes of member `suffix` of a sample, or None if the sample has no such member."""
-        ref = entry.members.get(suffix)
+        ref = entry.member(suffix)
         if ref is None:
             return None
         with open(self.shards[entry.shard], "rb") as fh:
@@ -163,13 +206,16 @@ class CorpusIndex:
             self.errors.append(f"{path.name}: unreadable shard ({exc}); samples after the error skipped")
 
     def _add_sample(self, fh: Any, subset: str, shard_id: int, key: str,
-                    members: dict[str, MemberRef]) -> None:
+                    members: Layout) -> None:
         where = f"{Path(self.shards[shard_id]).name}:{key}"
         target = self.subsets[subset]
         if key in target.by_key:
             self.errors.append(f"{where}: duplicate key, second copy ignored")
             return
-        ref = members.get("json")
+        suffixes = self._layouts.setdefault(members[0], members[0])  # most samples share a layout
+        entry = SampleEntry(subset=subset, pos=len(target.samples), shard=shard_id, key=key,
+                            suffixes=suffixes, spans=members[1], score_table=target.scores)
+        ref = entry.member("json")
         if ref is None:
             self.errors.append(f"{where}: sample has no json member")
             return
@@ -179,8 +225,7 @@ class CorpusIndex:
         except (ValueError, UnicodeDecodeError) as exc:
             self.errors.append(f"{where}: bad json ({exc})")
             return
-        entry = SampleEntry(subset=subset, pos=len(target.samples), shard=shard_id, key=key, members=members)
-        _fill_entry(entry, data, target.images)
+        _fill_entry(entry, data, target)
         target.samples.append(entry)
         target.by_key[key] = entry
 
@@ -191,44 +236,53 @@ def _existing(paths: list[Path]) -> Iterator[Path]:
             yield path
 
 
-def _group_members(files: Iterator[tuple[str, int, int]]) -> Iterator[tuple[str, dict[str, MemberRef]]]:
-    """(key, {suffix: MemberRef}) for each run of consecutive members sharing a key."""
+Layout = tuple[tuple[str, ...], array]  # member suffixes, and (offset, size) of each, flat
+
+
+def _group_members(files: Iterator[tuple[str, int, int]]) -> Iterator[tuple[str, Layout]]:
+    """(key, (suffixes, [offset, size, ...])) for each run of consecutive members sharing a key."""
     key: str | None = None
-    members: dict[str, MemberRef] = {}
+    suffixes: list[str] = []
+    spans = array("q")
     for name, offset, size in files:
         member_key, suffix = split_member(name)
         if member_key != key:
             if key is not None:
-                yield key, members
-            key, members = member_key, {}
-        members[suffix] = MemberRef(offset, size)
+                yield key, (tuple(suffixes), spans)
+            key, suffixes, spans = member_key, [], array("q")
+        suffixes.append(sys.intern(suffix))
+        spans.append(offset)
+        spans.append(size)
     if key is not None:
-        yield key, members
+        yield key, (tuple(suffixes), spans)
 
 
-def _fill_entry(entry: SampleEntry, data: dict[str, Any], images: list[ImageStat]) -> None:
+def _interned(value: Any) -> str:
+    return sys.intern(str(value or ""))
+
+
+def _fill_entry(entry: SampleEntry, data: dict[str, Any], target: SubsetIndex) -> None:
     metadata = data.get("metadata") or {}
     entry.url = str(data.get("url") or "")
-    entry.domain = domain_of(entry.url)
-    entry.title = str(metadata.get("title") or "")
-    entry.lang = str(metadata.get("lang") or metadata.get("language") or "")
-    entry.drop_reason = str(metadata.get("drop_reason") or "")
+    entry.domain = _interned(domain_of(entry.url))
+    entry.lang = _interned(metadata.get("lang") or metadata.get("language"))
+    entry.drop_reason = _interned(metadata.get("drop_reason"))
     texts = data.get("texts") or []
     refs = data.get("images") or []
     entry.words = count_words(texts)
     entry.n_texts = sum(1 for t in texts if t is not None)
     entry.n_images = sum(1 for r in refs if r is not None)
-    entry.scores = {k: v for k, v in ((k, _number(v)) for k, v in (data.get("scores") or {}).items())
-                    if v is not None}
+    scores = {str(k): v for k, v in ((k, _number(v)) for k, v in (data.get("scores") or {}).items())
+              if v is not None}
+    entry.score_values = target.scores.pack(scores)
     infos = data.get("image_info") or [None] * len(refs)
     for ref, info in zip(refs, infos, strict=False):
-        if ref is None or ref not in entry.members:
+        member = entry.member(ref) if isinstance(ref, str) else None
+        if member is None:
             continue
         entry.n_images_stored += 1
-        info = info or {}
-        images.append(ImageStat(
-            width=int(_number(info.get("width")) or 0),
-            height=int(_number(info.get("height")) or 0),
-            nbytes=entry.members[ref].size,
-            format=str(info.get("format") or ref.rsplit(".", 1)[-1]).lower(),
-        ))
+        info = info if isinstance(info, dict) else {}
+        target.image_width.append(int(_number(info.get("width")) or 0))
+        target.image_height.append(int(_number(info.get("height")) or 0))
+        target.image_bytes.append(member.size)
+        target.image_format.append(_interned(str(info.get("format") or ref.rsplit(".", 1)[-1]).lower()))

@@ -24,6 +24,7 @@ EXCERPT_CHARS = 400
 @dataclass
 class GalleryItem:
     entry: SampleEntry
+    title: str
     excerpt: str
     thumbs: list[str] = field(default_factory=list)  # data: URIs
 
@@ -56,8 +57,9 @@ def gallery(index: CorpusIndex, subset: str, n: int) -> list[GalleryItem]:
         data = index.read_json(entry)
         text = " ".join(t for t in data.get("texts") or [] if t)
         excerpt = text[:EXCERPT_CHARS] + ("…" if len(text) > EXCERPT_CHARS else "")
-        item = GalleryItem(entry, excerpt)
-        for suffix in entry.members:
+        title = str((data.get("metadata") or {}).get("title") or "")
+        item = GalleryItem(entry, title, excerpt)
+        for suffix in entry.suffixes:
             if len(item.thumbs) >= MAX_THUMBS:
                 break
             if suffix.rpartition(".")[2] in IMAGE_EXTS:

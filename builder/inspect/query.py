@@ -97,7 +97,7 @@ class DocQuery:
         if self.reason and entry.drop_reason != self.reason:
             return False
         if self.score and (self.min is not None or self.max is not None):
-            value = entry.scores.get(self.score)
+            value = entry.score(self.score)
             if value is None:
                 return False
             if self.min is not None and value < self.min:
@@ -114,9 +114,10 @@ class DocQuery:
 
 def _sorted(entries: list[SampleEntry], sort: str, score: str) -> list[SampleEntry]:
     if sort in ("score_desc", "score_asc") and score:
-        with_score = [e for e in entries if score in e.scores]
-        without = [e for e in entries if score not in e.scores]
-        with_score.sort(key=lambda e: e.scores[score], reverse=sort == "score_desc")
+        keyed = [(e.score(score), e) for e in entries]
+        with_score = [e for v, e in sorted(((v, e) for v, e in keyed if v is not None), key=lambda ve: ve[0],
+                                            reverse=sort == "score_desc")]
+        without = [e for v, e in keyed if v is None]
         return with_score + without  # documents without that score last, in either direction
     if sort == "words_desc":
         return sorted(entries, key=lambda e: -e.words)

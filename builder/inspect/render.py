@@ -61,7 +61,7 @@ def environment() -> Environment:
 
 def first_image(entry: SampleEntry) -> str | None:
     """Member suffix of the sample's first stored image, for a thumbnail."""
-    for suffix in entry.members:
+    for suffix in entry.suffixes:
         if suffix.rpartition(".")[2] in IMAGE_EXTS:
             return suffix
     return None
@@ -85,15 +85,23 @@ def render_docs(index: CorpusIndex, summary: Summary, query: DocQuery, notes: li
     if query.subset == REJECTS:
         langs = Counter(e.lang for e in subset.samples if e.lang).most_common()
         domains = Counter(e.domain for e in subset.samples if e.domain).most_common(MAX_DOMAIN_CHOICES)
-        score_names = sorted({n for e in subset.samples for n in e.scores})
+        score_names = sorted(subset.scores.names)
         reasons = summary.reject_reasons
     else:
         langs = [(lang, n) for lang, n in summary.languages if lang != "(unknown)"]
         domains = [(d, n) for d, n in summary.domains[:MAX_DOMAIN_CHOICES] if d != "(unknown)"]
         score_names = summary.score_names
         reasons = []
+    titles = {e.key: _title(index, e) for e in page.entries}  # titles live in the JSON, not the index
     return _page("docs.html", summary, query=query, page=page, notes=notes, langs=langs, domains=domains,
-                 score_names=score_names, reasons=reasons, sorts=SORTS)
+                 score_names=score_names, reasons=reasons, sorts=SORTS, titles=titles)
+
+
+def _title(index: CorpusIndex, entry: SampleEntry) -> str:
+    try:
+        return str((index.read_json(entry).get("metadata") or {}).get("title") or "")
+    except (OSError, ValueError):
+        return ""
 
 
 def document_nodes(data: dict[str, Any], entry: SampleEntry) -> list[dict[str, Any]]:
@@ -110,7 +118,7 @@ def document_nodes(data: dict[str, Any], entry: SampleEntry) -> list[dict[str, A
                           "scores": info.get("scores") or {}})
         elif image is not None:
             info = (image_info[i] if i < len(image_info) else None) or {}
-            ref = entry.members.get(str(image))
+            ref = entry.member(str(image))
             nodes.append({
                 "kind": "image",
                 "member": str(image),

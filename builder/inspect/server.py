@@ -13,6 +13,7 @@ in the index, and /files serves a fixed list of names, so no path can lead outsi
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import sys
@@ -101,7 +102,9 @@ class InspectHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         if send_body:
-            self.wfile.write(body)
+            # the browser may have moved on (a closed tab, a cancelled image): nothing to answer then
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(body)
 
     def _check_host(self) -> None:
         """Refuse a Host this server does not answer to (DNS rebinding from a web page)."""

@@ -79,7 +79,7 @@ def summarize(index: CorpusIndex) -> Summary:
     langs = Counter(_label(s.lang) for s in kept.samples)
     domains = Counter(_label(s.domain) for s in kept.samples)
     reasons = Counter(_label(s.drop_reason, "(no reason)") for s in rejects.samples)
-    score_names = sorted({name for s in kept.samples for name in s.scores})
+    score_names = sorted(kept.scores.names)
     summary = Summary(
         out_dir=out,
         manifest=manifest,
@@ -87,7 +87,7 @@ def summarize(index: CorpusIndex) -> Summary:
         funnels=build_funnels(stats) if stats else [],
         stages=stage_names(stats) if stats else [],
         documents=len(kept.samples),
-        images=sum(s.n_images_stored for s in kept.samples),
+        images=len(kept.image_bytes),
         words=sum(s.words for s in kept.samples),
         rejects=len(rejects.samples),
         reject_reasons=reasons.most_common(),
@@ -117,28 +117,27 @@ def _charts(summary: Summary, kept: SubsetIndex) -> list[Chart]:
             charts.append(Chart(f"{funnel.unit} drops", bars_svg(items, f"{funnel.unit}: dropped, by reason",
                                                                   color=DROP_COLOR)))
     samples = kept.samples
-    images = kept.images
     charts.append(Chart("words per document",
                         histogram_svg(linear_bins([s.words for s in samples], integer=True), "words per document")))
     charts.append(Chart("images per document",
                         histogram_svg(linear_bins([s.n_images_stored for s in samples], n=12, quantile=0.99,
                                                   integer=True),
                                       "images per document")))
-    sized = [im for im in images if im.width > 0 and im.height > 0]
+    sized = [(w, h) for w, h in zip(kept.image_width, kept.image_height, strict=True) if w > 0 and h > 0]
     charts.append(Chart("image size", histogram_svg(
-        linear_bins([max(im.width, im.height) for im in sized], integer=True), "image size: longest side (px)")))
+        linear_bins([max(w, h) for w, h in sized], integer=True), "image size: longest side (px)")))
     charts.append(Chart("image aspect ratio", histogram_svg(
-        edge_bins([im.width / im.height for im in sized], ASPECT_EDGES, ASPECT_LABELS),
+        edge_bins([w / h for w, h in sized], ASPECT_EDGES, ASPECT_LABELS),
         "image aspect ratio (width:height)")))
     charts.append(Chart("image bytes", histogram_svg(
-        linear_bins([im.nbytes / 1024 for im in images]), "stored image size (KiB)")))
-    formats = Counter(im.format or "(unknown)" for im in images).most_common()
+        linear_bins([n / 1024 for n in kept.image_bytes]), "stored image size (KiB)")))
+    formats = Counter(f or "(unknown)" for f in kept.image_format).most_common()
     charts.append(Chart("image formats", bars_svg(formats, "image formats")))
     charts.append(Chart("languages", bars_svg(summary.languages[:TOP_LANGS], "languages (documents)")))
     charts.append(Chart("top domains", bars_svg(summary.domains[:TOP_DOMAINS],
                                                 f"top {TOP_DOMAINS} domains (documents)")))
     for name in summary.score_names[:MAX_SCORE_CHARTS]:
-        values = [s.scores[name] for s in samples if name in s.scores]
+        values = [v for v in (s.score(name) for s in samples) if v is not None]
         charts.append(Chart(f"score {name}", histogram_svg(linear_bins(values, quantile=1.0, from_zero=False),
                                                            f"score: {name}")))
     if summary.reject_reasons:
