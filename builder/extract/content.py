@@ -97,9 +97,13 @@ def _attempt(walked: WalkResult, chrome_level: int, clean: bool) -> Items:
                 if (b in final and final[b] + bonus >= threshold) or _reads_like_prose(boxes[b]):
                     region[b] = True
         # Picture blocks between two parts of the article belong to it.
+        # and so does one right before it (the lead picture above the text).
         chosen = [b for b in siblings if region[b]]
+        lead = [b for b in siblings if b < chosen[0] and (boxes[b].text or boxes[b].images)][-1:]
         for b in siblings:
-            if not region[b] and not chrome[b] and chosen[0] < b < chosen[-1] and _picture_block(boxes[b]):
+            if region[b] or chrome[b] or not _picture_block(boxes[b]):
+                continue
+            if chosen[0] < b < chosen[-1] or b in lead:
                 region[b] = True
     keep = [False] * n
     for b in range(n):

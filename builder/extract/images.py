@@ -88,10 +88,11 @@ def attribute_rejection(attrs: dict[str, str | None]) -> str | None:
     """Why the <img> attributes say this is not a content image (a stats reason), or None."""
     if is_hidden(attrs):
         return "image.hidden"
-    w, h = declared_size(attrs, "width"), declared_size(attrs, "height")
-    if (w is not None and w <= 2) or (h is not None and h <= 2):
+    sides = [side for side in (declared_size(attrs, "width"), declared_size(attrs, "height")) if side]
+    # (A side declared 0 means "unknown" to many CMSs: it says nothing.)
+    if sides and max(sides) <= 2:
         return "image.tracking_pixel"
-    if (w is not None and w <= TINY_SIDE) or (h is not None and h <= TINY_SIDE):
+    if sides and max(sides) <= TINY_SIDE:
         return "image.tiny"
     return None
 
