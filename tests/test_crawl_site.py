@@ -159,12 +159,18 @@ def test_crawl_end_to_end_run_and_warc_rerun_give_the_same_shards(site, tmp_path
     warcs = list((out / "crawl-warc").glob("*.warc.gz"))
     assert len(warcs) == 1
 
+    # The images the image stage fetched during the crawl are in the crawl's WARC too.
     again = tmp_path / "again"
     rerun = {"sources": [{"type": "warc", "paths": [str(out / "crawl-warc")]}], "filters": {"enabled": False},
              "images": config["images"], "executor": {"workers": 1}}
+    hits_before = sum(server.hits.values())
     run_pipeline(parse_config(rerun), again)
+    assert sum(server.hits.values()) == hits_before  # pages and pictures: nothing fetched again
     redocs = {d.url: d for shard in sorted(again.glob("*.tar")) for d in read_documents(shard)}
     assert {u: (d.id, d.text()) for u, d in redocs.items()} == {u: (d.id, d.text()) for u, d in docs.items()}
+    assert [n.data for d in redocs.values() for n in d.images] == [n.data for d in docs.values() for n in d.images]
+    restats = json.loads((again / "stats.json").read_text())
+    assert restats["counts"]["image.source.warc"] == 2
 
 
 def test_seeds_file_partitions_keep_a_site_whole(tmp_path):

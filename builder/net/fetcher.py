@@ -90,6 +90,8 @@ class Fetcher:
         self.limiter = HostLimiter(cfg.max_concurrency, cfg.per_host_concurrency)
         self.watchdog = Watchdog()
         self.robots = RobotsCache(cfg.robots, cfg.robots_token, self._fetch_robots)
+        # Called with every result `fetch` returns, from the fetching thread (a crawl archives them).
+        self.observer: Callable[[FetchResult], None] | None = None
         # One adapter (one set of connection pools, one per host) shared by every thread's session.
         self._adapter = GuardedAdapter(
             self.guard,
@@ -138,6 +140,8 @@ class Fetcher:
         started = time.monotonic()
         result = self._follow(url, kind, check_headers, obey_robots=self.config.robots.obey)
         result.elapsed_s = time.monotonic() - started
+        if self.observer is not None:
+            self.observer(result)
         return result
 
     # -- internals --------------------------------------------------------------------------

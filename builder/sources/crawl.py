@@ -149,13 +149,14 @@ class CrawlSource:
         warc_path = self._warc_path(partition, ctx)
         writer = CrawlWarcWriter(warc_path, info={"loom-partition": partition.id}) if warc_path else None
         fetcher = self._fetcher()
+        if writer is not None:  # the image stage archives its responses here too (builder.net observer)
+            ctx.extras["response_observer"] = image_observer(writer)
         try:
             yield from _Crawl(self.config, fetcher, writer, ctx).run(partition.items)
         finally:
             fetcher.close()
             if writer is not None:
-                writer.close()
-                ctx.stats.count("crawl.warc_records", writer.records)
+                ctx.stats.count("crawl.warc_records", writer.records)  # pages; image records follow
 
 
 class _Crawl:
@@ -212,14 +213,9 @@ class _Crawl:
                     future.cancel()
 
     def _archive(self, result: FetchResult, url: str, revisit_of: Written | None = None) -> Written | None:
-        if self.writer is None or result.status is None:
+        if self.writer is None:
             return None
-        exchange = Exchange(
-            url=url, status=result.status, response_headers=result.header_items or list(result.headers.items()),
-            body=result.body, body_complete=result.error is None and result.status < 300,
-            request_headers=result.request_headers, date=datetime.now(timezone.utc),
-        )
-        return self.writer.write(exchange, revisit_of)
+        return archive_result(self.writer, result, url, revisit_of)
 
     def _handle(self, task: _Task, result: FetchResult) -> Page | None:
         stats = self.stats
@@ -268,6 +264,36 @@ class _Crawl:
                 self.stats.count("crawl.links_binary")
             else:
                 self._enqueue(link, task.depth + 1, task.site)
+
+
+def archive_result(writer: CrawlWarcWriter, result: FetchResult, url: str,
+                   revisit_of: Written | None = None) -> Written | None:
+    """Archive one response (nothing when no response came: refused before asking, timeout, ...)."""
+    if result.status is None:
+        return None
+    exchange = Exchange(
+        url=url, status=result.status, response_headers=result.header_items or list(result.headers.items()),
+        body=result.body, body_complete=result.error is None and result.status < 300,
+        request_headers=result.request_headers, date=datetime.now(timezone.utc),
+    )
+    return writer.write(exchange, revisit_of)
+
+
+def image_observer(writer: CrawlWarcWriter):
+    """Archives the image stage's responses in the crawl's WARC, so a re-read needs no network.
+
+    Called from the image stage's fetching threads (the writer is thread-safe). A 200 whose
+    body was refused (too large, X-Robots-Tag) is not archived: an empty image record would
+    stand for the picture when the archive is read back.
+    """
+
+    def observe(result: FetchResult) -> None:
+        for hop in result.history:
+            archive_result(writer, hop, hop.final_url or result.url)
+        if result.status is not None and not (result.error is not None and result.status < 300):
+            archive_result(writer, result, result.final_url or result.url)
+
+    return observe
 
 
 def _now() -> str:

@@ -7,8 +7,9 @@ so any WARC reader gets the exact bytes without decoding them again. A response 
 was not read (a redirect, an error, a refused content type) is archived with its headers
 and ``WARC-Truncated: unspecified``.
 
-A file is written under a temporary name and renamed when closed, so a crash never leaves a
-half-written archive under the final name.
+Each record is appended (one gzip member) under a lock and the file is closed in between, so
+the image stage's threads may add image responses while the crawl goes on, and even after the
+crawl's pages are done; the file is a valid WARC after every record.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import os
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.client import responses as REASONS
@@ -86,25 +87,26 @@ def _response_headers(exchange: Exchange) -> list[tuple[str, str]]:
 
 
 class CrawlWarcWriter:
-    """Appends exchanges to one ``.warc.gz`` file; `close()` moves it to its final name."""
+    """Appends exchanges to one ``.warc.gz`` file (created afresh); thread-safe."""
 
     def __init__(self, path: str | Path, software: str = f"loom/{__version__}", info: dict | None = None) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._tmp = self.path.with_name(self.path.name + ".tmp")
-        self._fh = open(self._tmp, "wb")  # noqa: SIM115 - closed in close()
-        self._writer = WARCWriter(self._fh, gzip=True, warc_version="WARC/1.1")
+        self.path.write_bytes(b"")  # a partition redone after a crash starts its archive again
+        self._lock = threading.Lock()
         self.records = 0
         fields = {"software": software, "format": "WARC File Format 1.1",
                   "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"}
         fields.update(info or {})
-        self._write(self._writer.create_warcinfo_record(self.path.name, fields))
+        with self._lock, open(self.path, "ab") as fh:
+            writer = WARCWriter(fh, gzip=True, warc_version="WARC/1.1")
+            self._append(fh, writer, writer.create_warcinfo_record(self.path.name, fields))
 
-    def _write(self, record) -> tuple[int, int]:
-        start = self._fh.tell()
-        self._writer.write_record(record)
+    def _append(self, fh, writer: WARCWriter, record) -> tuple[int, int]:
+        start = fh.tell()
+        writer.write_record(record)
         self.records += 1
-        return start, self._fh.tell() - start
+        return start, fh.tell() - start
 
     def write(self, exchange: Exchange, revisit_of: Written | None = None) -> Written:
         """Write the request and response records; returns where the response record is.
@@ -113,12 +115,17 @@ class CrawlWarcWriter:
         response is written as a ``revisit`` record (profile identical-payload-digest)
         without its body: readers skip it, so a re-read gives the page once.
         """
+        with self._lock, open(self.path, "ab") as fh:
+            return self._write_exchange(fh, WARCWriter(fh, gzip=True, warc_version="WARC/1.1"), exchange,
+                                        revisit_of)
+
+    def _write_exchange(self, fh, writer: WARCWriter, exchange: Exchange, revisit_of: Written | None) -> Written:
         date = warc_date(exchange.date)
         host = urlsplit(exchange.url).netloc
         req_headers = list(exchange.request_headers) or [("User-Agent", "loom")]
         if not any(k.lower() == "host" for k, _ in req_headers):
             req_headers.insert(0, ("Host", host))
-        request = self._writer.create_warc_record(
+        request = writer.create_warc_record(
             exchange.url, "request", payload=io.BytesIO(b""),
             http_headers=StatusAndHeaders(_request_line(exchange.url), req_headers, is_http_request=True),
             warc_headers_dict={"WARC-Date": date},
@@ -130,31 +137,23 @@ class CrawlWarcWriter:
             warc_headers["WARC-Truncated"] = "unspecified"
         http_headers = StatusAndHeaders(status, _response_headers(exchange), protocol="HTTP/1.1")
         if revisit_of is not None:
-            response = self._writer.create_revisit_record(
+            response = writer.create_revisit_record(
                 exchange.url, payload_digest(exchange.body), revisit_of.url, revisit_of.date,
                 http_headers=http_headers, warc_headers_dict=warc_headers)
         else:
-            response = self._writer.create_warc_record(
+            response = writer.create_warc_record(
                 exchange.url, "response", payload=io.BytesIO(exchange.body), length=len(exchange.body),
                 http_headers=http_headers, warc_headers_dict=warc_headers)
-        self._write(request)
-        offset, length = self._write(response)
+        self._append(fh, writer, request)
+        offset, length = self._append(fh, writer, response)
         return Written(str(self.path), offset, length, response.rec_headers.get_header("WARC-Record-ID"), date,
                        exchange.url)
 
     def close(self) -> None:
-        if self._fh.closed:
-            return
-        self._fh.close()
-        os.replace(self._tmp, self.path)
-
-    def abort(self) -> None:
-        if not self._fh.closed:
-            self._fh.close()
-        self._tmp.unlink(missing_ok=True)
+        """Nothing to flush: every record is on disk when `write` returns."""
 
     def __enter__(self) -> CrawlWarcWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()  # what was archived before a failure is still a valid archive
+        self.close()
