@@ -18,6 +18,8 @@ class DecodeConfig(Section):
     max_frames: int = 1000  # animated images with more frames are dropped; others keep their first frame
     formats: list[str] = Field(default_factory=lambda: list(WEB_FORMATS))  # Pillow format names accepted
     resize_max_side: int | None = 980  # longest side after resizing (Idefics2's); null: never resize
+    # Resampling filter for the resize; bilinear is what Idefics2's own image processor uses.
+    resample: Literal["bilinear", "bicubic", "lanczos"] = "bilinear"
     output_format: Literal["jpeg", "webp", "png"] = "jpeg"  # format of re-encoded bytes
     quality: int = 90  # JPEG / WebP quality
     keep_original: bool = False  # store the original bytes when no change was needed (RGB/L JPEG/PNG/WebP)
@@ -44,6 +46,9 @@ class PolicyConfig(Section):
 class ImagesConfig(Section):
     enabled: bool = True  # False: keep image nodes as URLs only, fetch nothing
     threads: int = 32  # worker threads fetching and decoding
+    # Decodes running at once (null: one per CPU). Fetching is I/O-bound and uses all `threads`;
+    # decoding is CPU-bound, and capping it keeps only a few full-size bitmaps in memory at a time.
+    decode_workers: int | None = None
     max_docs_in_flight: int = 256  # documents held while their images are fetched (order is kept)
     cache_dir: str | None = None  # content-addressed cache of fetched bytes; null: no cache
     fetch: FetchConfig = Field(default_factory=FetchConfig)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import os
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -35,16 +37,27 @@ def _data_uri(src: str) -> bytes:
     return unquote_to_bytes(payload)
 
 
+def decode_slots(config: ImagesConfig) -> threading.Semaphore:
+    return threading.BoundedSemaphore(max(1, config.decode_workers or os.cpu_count() or 2))
+
+
 class ImageSource:
     """Gets and decodes one image; thread-safe (called from the stage's pool)."""
 
     def __init__(
-        self, config: ImagesConfig, fetcher: Fetcher, cache: ImageCache | None, archive: ImageArchive | None
+        self,
+        config: ImagesConfig,
+        fetcher: Fetcher,
+        cache: ImageCache | None,
+        archive: ImageArchive | None,
+        decoding: threading.Semaphore | None = None,
     ) -> None:
         self.config = config
         self.fetcher = fetcher
         self.cache = cache
         self.archive = archive
+        # Shared by every source of one stage: bounds CPU work and the bitmaps held at once.
+        self._decoding = decoding or decode_slots(config)
 
     def _header_check(self, status: int, headers: Any, items: list[tuple[str, str]]) -> str | None:
         return response_opt_out(headers, items, self.config.policy, self.config.fetch.robots_token)
@@ -81,7 +94,8 @@ class ImageSource:
         if reason is not None or data is None:
             return ImageOutcome(reason=reason or "empty", source=source)
         try:
-            decoded = decode_image(data, self.config.decode)
+            with self._decoding:
+                decoded = decode_image(data, self.config.decode)
         except ImageRejected as exc:
             return ImageOutcome(reason=exc.reason, source=source)
         decoded.info["source"] = source

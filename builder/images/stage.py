@@ -19,7 +19,7 @@ from builder.document import Document, ImageNode
 from builder.images.cache import ImageCache
 from builder.images.config import ImagesConfig
 from builder.images.policy import page_opt_out
-from builder.images.source import ImageOutcome, ImageSource
+from builder.images.source import ImageOutcome, ImageSource, decode_slots
 from builder.net.fetcher import Fetcher
 from builder.net.optout import OptOutList
 
@@ -34,6 +34,7 @@ class ImageStage:
         self._fetcher: Fetcher | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._cache: ImageCache | None = None
+        self._decoding = decode_slots(config)
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -70,14 +71,15 @@ class ImageStage:
     def __call__(self, docs: Iterable[Document], ctx: RunContext) -> Iterator[Document]:
         self._start(ctx)
         assert self._fetcher is not None and self._pool is not None
-        source = ImageSource(self.config, self._fetcher, self._cache, ctx.image_archive)
+        source = ImageSource(self.config, self._fetcher, self._cache, ctx.image_archive, self._decoding)
         window: deque[_Pending] = deque()
         shared: dict[str, list] = {}  # url -> [future, documents in the window using it]
         max_images = max(4 * self.config.threads, 64)
         pending_images = 0
         for doc in docs:
+            self._fetcher.observer = ctx.extras.get("response_observer")  # set by a crawl source: archives responses
             if source.archive is not ctx.image_archive:  # a new partition may bring a new archive
-                source = ImageSource(self.config, self._fetcher, self._cache, ctx.image_archive)
+                source = ImageSource(self.config, self._fetcher, self._cache, ctx.image_archive, self._decoding)
             item = self._submit(doc, source, shared)
             window.append(item)
             pending_images += len(item[1])
