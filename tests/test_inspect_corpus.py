@@ -20,7 +20,7 @@ from PIL import Image
 from builder.document import Document, ImageNode, Provenance, TextNode, document_key
 from builder.inspect.corpus_index import KEPT, REJECTS, CorpusIndex, domain_of
 from builder.inspect.funnel import build_funnels
-from builder.inspect.query import DocQuery, paginate
+from builder.inspect.query import DocQuery, SelectionCache, paginate
 from builder.inspect.render import document_nodes, render_docs
 from builder.inspect.report import write_report
 from builder.inspect.summary import summarize
@@ -228,6 +228,13 @@ def test_query_filters_and_pages(index: CorpusIndex) -> None:
     assert (page.number, page.pages, page.total, page.first, len(page.entries)) == (2, 3, 12, 6, 5)
     assert paginate([], page=4).pages == 1
     assert DocQuery(domain="a b", page=2).params(page=3) == "domain=a+b&page=3"
+    cache = SelectionCache(index, size=2)
+    first = cache(DocQuery(lang="fr", page=1))
+    assert cache(DocQuery(lang="fr", page=2)) is first  # paging reuses the selection
+    assert [e.lang for e in first] == ["fr"] * 3
+    cache(DocQuery(lang="de"))
+    cache(DocQuery(lang="en"))
+    assert cache(DocQuery(lang="fr")) is not first  # evicted: at most `size` kept
 
 
 def test_document_nodes_keep_order_and_flag_missing_images(index: CorpusIndex) -> None:

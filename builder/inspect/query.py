@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, fields, replace
 from typing import Iterable
 from urllib.parse import urlencode
@@ -108,8 +110,36 @@ class DocQuery:
 
     def select(self, index: CorpusIndex) -> list[SampleEntry]:
         """Every matching sample of the subset, in the requested order."""
+        if self.unfiltered:
+            return index.subset(self.subset).samples
         found = [e for e in index.subset(self.subset).samples if self.matches(e)]
         return _sorted(found, self.sort, self.score)
+
+
+class SelectionCache:
+    """The results of the last few queries, so paging through a large corpus does not rescan it.
+
+    The index never changes once built, so a cached selection never goes stale.
+    """
+
+    def __init__(self, index: CorpusIndex, size: int = 16) -> None:
+        self.index = index
+        self.size = size
+        self._results: OrderedDict[DocQuery, list[SampleEntry]] = OrderedDict()
+        self._lock = threading.Lock()  # the server answers requests on several threads
+
+    def __call__(self, query: DocQuery) -> list[SampleEntry]:
+        key = replace(query, page=1)
+        with self._lock:
+            if key in self._results:
+                self._results.move_to_end(key)
+                return self._results[key]
+        results = key.select(self.index)
+        with self._lock:
+            self._results[key] = results
+            while len(self._results) > self.size:
+                self._results.popitem(last=False)
+        return results
 
 
 def _sorted(entries: list[SampleEntry], sort: str, score: str) -> list[SampleEntry]:

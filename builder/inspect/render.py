@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -20,6 +20,7 @@ from builder.inspect.summary import TOP_DOMAINS, Summary
 from builder.shards.format import IMAGE_EXTS
 
 MAX_DOMAIN_CHOICES = 500
+Selector = Callable[[DocQuery], "list[SampleEntry]"]  # a (cached) DocQuery.select
 # image_info keys shown in the caption; the rest go into the "image info" details.
 CAPTION_KEYS = {"src", "width", "height", "format", "alt", "caption", "scores"}
 
@@ -79,8 +80,9 @@ def render_dashboard(summary: Summary, *, report: bool = False, generated: str =
                  examples=examples or [], reject_examples=reject_examples or [])
 
 
-def render_docs(index: CorpusIndex, summary: Summary, query: DocQuery, notes: list[str]) -> str:
-    page = paginate(query.select(index), query.page)
+def render_docs(index: CorpusIndex, summary: Summary, query: DocQuery, notes: list[str],
+                select: Selector | None = None) -> str:
+    page = paginate(select(query) if select else query.select(index), query.page)
     subset = index.subset(query.subset)
     if query.subset == REJECTS:
         langs = Counter(e.lang for e in subset.samples if e.lang).most_common()
@@ -143,8 +145,8 @@ def training_text(data: dict[str, Any]) -> str | None:
         return None
 
 
-def _neighbours(index: CorpusIndex, entry: SampleEntry,
-                query: DocQuery) -> tuple[SampleEntry | None, SampleEntry | None, int, int]:
+def _neighbours(index: CorpusIndex, entry: SampleEntry, query: DocQuery,
+                select: Selector | None) -> tuple[SampleEntry | None, SampleEntry | None, int, int]:
     if query.subset != entry.subset:
         return None, None, -1, 0
     samples = index.subset(entry.subset).samples
@@ -152,14 +154,15 @@ def _neighbours(index: CorpusIndex, entry: SampleEntry,
         pos = entry.pos
         return (samples[pos - 1] if pos > 0 else None,
                 samples[pos + 1] if pos + 1 < len(samples) else None, pos, len(samples))
-    results = query.select(index)
+    results = select(query) if select else query.select(index)
     prev, nxt, position = neighbours(results, entry.key)
     return prev, nxt, position, len(results)
 
 
-def render_doc(index: CorpusIndex, summary: Summary, entry: SampleEntry, query: DocQuery) -> str:
+def render_doc(index: CorpusIndex, summary: Summary, entry: SampleEntry, query: DocQuery,
+               select: Selector | None = None) -> str:
     data = index.read_json(entry)
-    prev, nxt, position, total = _neighbours(index, entry, query)
+    prev, nxt, position, total = _neighbours(index, entry, query, select)
     return _page("doc.html", summary, entry=entry, data=data, nodes=document_nodes(data, entry),
                  training=training_text(data), query=query, prev=prev, next=nxt, position=position,
                  total=total, shard=index.shard_name(entry))

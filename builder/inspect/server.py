@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from builder.inspect.corpus_index import KEPT, REJECTS, CorpusIndex
-from builder.inspect.query import DocQuery
+from builder.inspect.query import DocQuery, SelectionCache
 from builder.inspect.render import render_dashboard, render_doc, render_docs, render_error
 from builder.inspect.report import REPORT_NAME
 from builder.inspect.summary import Summary, summarize
@@ -46,6 +46,7 @@ class InspectApp:
         self.index = CorpusIndex.build(out_dir)
         self.summary: Summary = summarize(self.index)
         self.out_dir = self.index.out_dir
+        self.select = SelectionCache(self.index)
 
 
 class _Response(Exception):
@@ -127,11 +128,11 @@ class InspectHandler(BaseHTTPRequestHandler):
         if head == "docs" and not rest:
             notes: list[str] = []
             query = DocQuery.from_params(params, notes)
-            return HTTPStatus.OK, html, render_docs(self.app.index, summary, query, notes).encode(), {}
+            return HTTPStatus.OK, html, render_docs(self.app.index, summary, query, notes, self.app.select).encode(), {}
         if head == "doc" and len(rest) == 2:
             entry = self._entry(rest[0], rest[1])
             query = DocQuery.from_params(params)
-            return HTTPStatus.OK, html, render_doc(self.app.index, summary, entry, query).encode(), {}
+            return HTTPStatus.OK, html, render_doc(self.app.index, summary, entry, query, self.app.select).encode(), {}
         if head == "image" and len(rest) == 3:
             return self._image(*rest)
         if head == "files" and len(rest) == 1 and rest[0] in SERVED_FILES:
