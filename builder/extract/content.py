@@ -109,7 +109,7 @@ def _attempt(walked: WalkResult, chrome_level: int, clean: bool) -> Items:
     for b in range(n):
         p = boxes[b].parent
         inside = region[b] or (p >= 0 and keep[p])
-        keep[b] = inside and not chrome[b] and not (clean and b != top and _mostly_links(boxes[b]))
+        keep[b] = inside and not chrome[b] and not (clean and b != top and _cleaned(boxes[b], score[b]))
     # Prose a little further out (a lead paragraph above the article body) joins too.
     near = [False] * n
     outer = parent if parent < 0 else max(0, boxes[parent].parent)
@@ -174,6 +174,13 @@ def _prose(item: TextItem) -> bool:
     length = len(item.text)
     density = item.link / length if length else 1.0
     return (length > 80 and density < 0.25) or (0 < length <= 80 and density == 0 and ". " in item.text)
+
+
+def _cleaned(box: Box, score: float) -> bool:
+    """A box inside the article that is not part of it: mostly links, or chrome-classed without prose."""
+    if box.weight < 0 and box.tag in _CLEANABLE and score <= 0:
+        return True
+    return _mostly_links(box)
 
 
 def _mostly_links(box: Box) -> bool:

@@ -32,7 +32,7 @@ _TRACKER = re.compile(
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _INT = re.compile(r"^\s*(\d+)")
-TINY_SIDE = 10  # declared width or height at or below this: an icon, spacer or pixel
+TINY_SIDE = 10  # every declared side at or below this: an icon, bullet or spacer (the image stage judges the rest)
 
 
 def declared_size(attrs: dict[str, str | None], key: str) -> int | None:
