@@ -121,11 +121,9 @@ class ImageFilterStage:
             if score is None and node.data:
                 try:
                     score = self.nsfw.score(node.data)
-                except ValueError:
-                    ctx.stats.count("image.nsfw_undecodable")
-                    score = None
-                if score is not None:
-                    node.scores["nsfw"] = score
+                except Exception:  # undecodable, or the model failed: unchecked images stay out
+                    return "nsfw_error"
+                node.scores["nsfw"] = score
             if score is not None and score >= self.images.nsfw.threshold:
                 return "nsfw"
         return None

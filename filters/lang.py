@@ -25,6 +25,10 @@ def identify(text: str) -> tuple[str, float]:
     text = text.lower().replace("\n", " ").strip()
     if not text:
         return "", 0.0
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates (undecodable bytes kept by a decoder): fastText refuses them
+        text = text.encode("utf-8", "replace").decode("utf-8")
     best = _detector().detect(text, model="lite", k=1)
     if not best:
         return "", 0.0

@@ -71,7 +71,7 @@ def _top_share(counts: Sequence[int] | np.ndarray, total: int) -> float:
 
 
 def _char_ngram_counts_numpy(text: str, n: int) -> np.ndarray:
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
     m = len(codes) - n + 1
     h = np.zeros(m, dtype=np.uint64)
     with np.errstate(over="ignore"):

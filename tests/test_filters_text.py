@@ -192,3 +192,10 @@ def test_stages_pickle_for_worker_processes() -> None:
     clone = pickle.loads(pickle.dumps(stage))
     assert len(pickle.dumps(stage)) < 50_000  # word lists stay behind
     assert list(clone([make_doc(PROSE, PROSE_2)], RunContext(config=LoomConfig())))
+
+
+def test_lone_surrogates_do_not_break_scoring() -> None:
+    broken = "The museum opened a new wing \udcff this spring, and the curators moved the paintings."
+    out, _ = run_text(make_doc(broken, PROSE), FiltersConfig(action="annotate"))
+    assert out is not None and out.scores["lang_en"] > 0.5
+    assert out.texts[0].scores["words"] == 14  # the surrogate alone is no word
