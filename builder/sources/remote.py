@@ -238,10 +238,10 @@ class HttpStream(io.RawIOBase):
             raise RemoteError(f"{self.url}: broke at byte {self.pos} and the server cannot resume it",
                               "connection_error")
         if self.pos == 0:
-            length = response.headers.get("content-length", "")
-            self.size = int(length) if length.isdigit() else None
-            # A content-encoded body cannot be resumed by byte offset.
+            # A content-encoded body cannot be resumed by byte offset, and its length is not the file's.
             self._resumable = "content-encoding" not in response.headers
+            length = response.headers.get("content-length", "")
+            self.size = int(length) if length.isdigit() and self._resumable else None
         return response
 
     def readinto(self, buffer) -> int:  # type: ignore[override]

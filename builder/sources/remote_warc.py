@@ -82,7 +82,7 @@ def read_remote_warc(source: WarcSource, url: str, ctx: RunContext) -> Iterator[
     ctx.image_archive = archive
     max_bytes = source.loom_config.extract.max_page_bytes
     stats = ctx.stats
-    n_records = n_plausible = 0
+    n_records = n_plausible = end = 0
     try:
         with reader.open(url) as stream:
             records = _iter_records(url, read_pages=True, max_payload=max_bytes, stream=stream)
@@ -101,6 +101,7 @@ def read_remote_warc(source: WarcSource, url: str, ctx: RunContext) -> Iterator[
                     return
                 n_records += 1
                 n_plausible += _is_plausible(rec)
+                end = rec.offset + rec.length
                 stats.count("record.in")
                 if rec.rec_type in PAGE_RECORD_TYPES and rec.status in (None, 200) and rec.url \
                         and _media_type(rec.content_type).startswith("image/"):
@@ -110,6 +111,13 @@ def read_remote_warc(source: WarcSource, url: str, ctx: RunContext) -> Iterator[
                 if page is not None:
                     stats.count("record.out")
                     yield page
+            # As for a local archive: bytes after the last whole record mean it was cut short.
+            size = getattr(getattr(stream, "raw", stream), "size", None)
+            if n_records and isinstance(size, int) and size - end > 16:
+                stats.count("archive.damaged")
+                stats.error(f"{url}: archive damaged after {n_records} records "
+                            f"({size - end} trailing bytes are not a complete record); "
+                            "the records before the damage were used")
     except RemoteError as exc:
         raise SourceError(str(exc)) from None
     # The reader stays open: the image stage may still read archived images through it.
