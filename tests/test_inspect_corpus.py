@@ -86,6 +86,8 @@ def build_output(out: Path) -> Output:
     for reason in ("doc.too_few_words", "doc.too_few_words", "doc.nsfw"):
         result.rejects.append(make_document(n, "spam.test", "en", n_images=1, reject=reason))
         n += 1
+    result.rejects[-1].metadata["unfetched_images"] = ["https://spam.test/never-fetched.jpg"]
+    result.rejects[0].url = "javascript:alert(1)//spam.test"
     with ShardWriter(out, "shard", max_samples=5) as writer:
         for doc in result.kept:
             writer.write(doc)
@@ -305,8 +307,10 @@ def test_damaged_shards_are_reported_not_fatal(tmp_path: Path) -> None:
         info = tarfile.TarInfo("badkey.json")
         info.size = 5
         tar.addfile(info, io.BytesIO(b"{nope"))
+    (out.path / "rejects" / "rejects-00000.tar").unlink()  # listed in rejects/manifest.json
     (out.path / "manifest.json").unlink()  # no manifest: shards are found by glob
     index = CorpusIndex.build(out.path)
+    assert any("rejects-00000.tar: listed in the manifest but missing" in e for e in index.errors)
     assert any("shard-00001.tar" in e for e in index.errors)
     assert any("badkey" in e and "bad json" in e for e in index.errors)
     assert 5 + 2 <= len(index.kept.samples) < 12

@@ -62,7 +62,9 @@ def test_pages_answer(port: int, output: Output) -> None:
     status, _, body = fetch(port, f"/doc/kept/{doc.id}")
     assert status == 200 and doc.url.encode() in body
     status, _, body = fetch(port, f"/doc/rejects/{output.rejects[2].id}")
-    assert status == 200 and b"doc.nsfw" in body
+    assert status == 200 and b"doc.nsfw" in body and b"https://spam.test/never-fetched.jpg" in body
+    status, _, body = fetch(port, f"/doc/rejects/{output.rejects[0].id}")
+    assert status == 200 and b'href="javascript:' not in body and b"javascript:alert(1)//spam.test" in body
 
 
 def test_images_come_from_the_shards(port: int, output: Output) -> None:

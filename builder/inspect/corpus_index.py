@@ -148,13 +148,20 @@ class CorpusIndex:
         if not out.is_dir():
             raise FileNotFoundError(f"output folder not found: {out}")
         index = cls(out)
-        for path in _existing(shard_paths(out)):
+        for path in index._existing(shard_paths(out)):
             index._index_shard(path, KEPT)
         rejects = out / REJECTS_DIR
         if rejects.is_dir():
-            for path in _existing(shard_paths(rejects)):
+            for path in index._existing(shard_paths(rejects)):
                 index._index_shard(path, REJECTS)
         return index
+
+    def _existing(self, paths: list[Path]) -> Iterator[Path]:
+        for path in paths:
+            if path.is_file():
+                yield path
+            else:
+                self.errors.append(f"{path.name}: listed in the manifest but missing")
 
     def subset(self, name: str) -> SubsetIndex:
         return self.subsets[name]
@@ -228,12 +235,6 @@ class CorpusIndex:
         _fill_entry(entry, data, target)
         target.samples.append(entry)
         target.by_key[key] = entry
-
-
-def _existing(paths: list[Path]) -> Iterator[Path]:
-    for path in paths:
-        if path.is_file():
-            yield path
 
 
 Layout = tuple[tuple[str, ...], array]  # member suffixes, and (offset, size) of each, flat

@@ -42,6 +42,11 @@ def _score(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+def _is_web_url(value: Any) -> bool:
+    """Only http(s) URLs become links: a crawled ``javascript:`` or ``data:`` URL stays text."""
+    return isinstance(value, str) and value.lower().startswith(("http://", "https://"))
+
+
 def _pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
 
@@ -57,6 +62,7 @@ def environment() -> Environment:
     )
     env.filters.update(num=_num, size=_size, score=_score, pretty=_pretty)
     env.globals.update(first_image=first_image, top_domains=TOP_DOMAINS)
+    env.tests["web_url"] = _is_web_url
     return env
 
 
