@@ -2,9 +2,9 @@
 
 Words are maximal runs of ASCII letters/digits or non-ASCII bytes, compared lower-cased,
 so punctuation and whitespace do not change a shingle. Each word gets a polynomial hash of
-its UTF-8 bytes computed from prefix sums (wrapping uint64 arithmetic), an n-gram combines
-its words' hashes with fixed odd multipliers, and splitmix64 spreads the bits. No Python
-loop over words: about 20 ns a word.
+its UTF-8 bytes computed from prefix sums (wrapping arithmetic), spread to 64 bits by
+splitmix64; an n-gram combines its words' hashes with fixed odd multipliers. No Python loop
+over words: about 30 ns a word.
 """
 
 from __future__ import annotations
@@ -13,8 +13,11 @@ from functools import lru_cache
 
 import numpy as np
 
-_BASE = np.uint64(0x100000001B3)  # odd, so it has an inverse modulo 2**64
-_BASE_INV = np.uint64(pow(0x100000001B3, -1, 2**64))
+# Word hashes are polynomial in 32-bit arithmetic (half the memory traffic of 64-bit over every
+# byte), then widened and mixed to 64 bits; two words share a hash with chance 2**-32, which
+# moves a Jaccard estimate by nothing measurable.
+_BASE = np.uint32(0x01000193)  # odd, so it has an inverse modulo 2**32
+_BASE_INV = np.uint32(pow(0x01000193, -1, 2**32))
 
 _WORD_BYTE = np.zeros(256, dtype=bool)
 _WORD_BYTE[ord("0") : ord("9") + 1] = True
@@ -40,12 +43,12 @@ def splitmix64(x: np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=4)
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """BASE**i and BASE**-i modulo 2**64 for i < n."""
+    """BASE**i and BASE**-i modulo 2**32 for i < n."""
     with np.errstate(over="ignore"):
-        pw = np.cumprod(np.full(n, _BASE, dtype=np.uint64))
-        inv = np.cumprod(np.full(n, _BASE_INV, dtype=np.uint64))
-    pw = np.concatenate(([np.uint64(1)], pw[:-1]))
-    inv = np.concatenate(([np.uint64(1)], inv[:-1]))
+        pw = np.cumprod(np.full(n, _BASE, dtype=np.uint32), dtype=np.uint32)
+        inv = np.cumprod(np.full(n, _BASE_INV, dtype=np.uint32), dtype=np.uint32)
+    pw = np.concatenate(([np.uint32(1)], pw[:-1]))
+    inv = np.concatenate(([np.uint32(1)], inv[:-1]))
     return pw, inv
 
 
@@ -62,16 +65,16 @@ def word_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
     buf = np.frombuffer(data, dtype=np.uint8)
     padded = np.zeros(buf.size + 2, dtype=bool)
-    padded[1:-1] = _WORD_BYTE[buf]
+    np.take(_WORD_BYTE, buf, out=padded[1:-1])
     starts = np.flatnonzero(padded[1:] > padded[:-1])  # a word byte after a non-word byte
     ends = np.flatnonzero(padded[:-1] > padded[1:])
     if starts.size == 0:
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
     pw, inv = _powers(_capacity(buf.size + 1))
     with np.errstate(over="ignore"):
-        prefix = np.zeros(buf.size + 1, dtype=np.uint64)
-        np.cumsum(np.multiply(buf, pw[: buf.size], dtype=np.uint64), out=prefix[1:])
-        words = (prefix[ends] - prefix[starts]) * inv[starts]
+        prefix = np.zeros(buf.size + 1, dtype=np.uint32)
+        np.cumsum(np.multiply(buf, pw[: buf.size], dtype=np.uint32), out=prefix[1:])
+        words = ((prefix[ends] - prefix[starts]) * inv[starts]).astype(np.uint64)
     # Each text starts after the previous ones and one joining space: its first word is the
     # first word starting at or after that offset.
     text_starts = np.cumsum([0] + [len(e) + 1 for e in encoded[:-1]])
