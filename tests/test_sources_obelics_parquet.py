@@ -111,3 +111,35 @@ def test_partitions_split_rows_and_reject_other_parquet(tmp_path: Path):
     cfg = parse_config({"sources": [{"type": "obelics", "paths": [str(tmp_path / "other.parquet")]}]})
     with pytest.raises(SourceError, match="not OBELICS format: no column texts, images"):
         build_sources(cfg)[0].partitions()
+
+
+def test_parquet_over_http_is_read_by_byte_ranges_and_over_fsspec(tmp_path: Path):
+    import fsspec
+
+    from tests.test_sources_remote_warc import LOOPBACK, ranged
+
+    rows = [obelics_row(i, [f"http://img.example/{i}.png"]) for i in range(40)]
+    local = tmp_path / "obelics.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), local, row_group_size=10)
+    data = local.read_bytes()
+
+    def urls(paths: list[str], **extra) -> list[str]:
+        cfg = parse_config({"sources": [{"type": "obelics", "paths": paths, "rows_per_partition": 15, **extra}]})
+        source = build_sources(cfg)[0]
+        ctx = RunContext(cfg)
+        parts = source.partitions()
+        assert len(parts) == 3
+        return [p.url for part in parts for p in source.read(part, ctx)]
+
+    expected = [f"https://seals.example/{i}" for i in range(40)]
+    assert urls([str(local)]) == expected
+    with LoopbackServer("127.0.0.2") as server:
+        url = server.route("/obelics.parquet", ranged(data, "application/octet-stream"))
+        assert urls([url], remote=LOOPBACK) == expected
+        assert all(h.get("Range") for _, h in server.log)  # never the whole file in one request
+    fs = fsspec.filesystem("memory")
+    fs.pipe("/obelics-test/train-0.parquet", data)
+    try:
+        assert urls(["memory://obelics-test/*.parquet"]) == expected
+    finally:
+        fs.rm("/obelics-test", recursive=True)

@@ -72,8 +72,11 @@ class ObelicsSourceConfig(Section):
     """
 
     type: Literal["obelics"]
-    paths: list[str] = Field(min_length=1)  # Parquet files, folders or glob patterns
+    # Parquet files, folders or glob patterns; http(s) URLs (read by byte ranges) and fsspec URLs
+    # (hf://datasets/..., s3://...) are read without downloading the whole file.
+    paths: list[str] = Field(min_length=1)
     rows_per_partition: int = Field(10_000, ge=1)
+    remote: RemoteConfig = Field(default_factory=RemoteConfig)
 
 
 class CrawlSourceConfig(Section):

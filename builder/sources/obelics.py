@@ -16,8 +16,10 @@ A row is one record (``record.in``); a row that is not a valid document is dropp
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -28,6 +30,7 @@ from builder.sources.errors import SourceError
 from builder.sources.files import expand_paths
 from builder.sources.page import Page
 from builder.sources.partition import Partition, partition_id
+from builder.sources.remote import RemoteReader, expand_remote, is_remote, url_name
 
 log = logging.getLogger(__name__)
 
@@ -122,55 +125,77 @@ class ObelicsSource:
         self.index = index
         self.loom_config = loom_config
 
-    def partitions(self) -> list[Partition]:
-        import pyarrow.parquet as pq
-
-        files, unmatched = expand_paths(self.config.paths, self.loom_config.resolve, is_parquet)
+    def _files(self) -> list[str]:
+        local = [p for p in self.config.paths if not is_remote(p)]
+        files, unmatched = expand_paths(local, self.loom_config.resolve, is_parquet) if local else ([], [])
         for pattern in unmatched:
             log.warning("obelics source: %r matched no Parquet file", pattern)
+        remote = [p for p in self.config.paths if is_remote(p)]
+        try:
+            remote = expand_remote(remote, self.config.remote.storage_options) if remote else []
+        except (ImportError, ValueError, OSError) as exc:
+            raise SourceError(f"obelics source: cannot list {remote}: {exc}") from None
+        return [str(f) for f in files] + remote
+
+    @contextmanager
+    def _parquet(self, location: str, reader: RemoteReader):
+        """The Parquet file at `location` (local, http(s) by byte ranges, or fsspec)."""
+        import pyarrow.parquet as pq
+
+        with contextlib.ExitStack() as stack:
+            try:
+                handle = stack.enter_context(reader.open_seekable(location))
+                parquet = pq.ParquetFile(handle)
+            except SourceError:
+                raise
+            except Exception as exc:  # pyarrow raises ArrowInvalid/OSError on a file that is not Parquet
+                raise SourceError(f"{location}: not a readable Parquet file: {exc}") from None
+            yield parquet
+
+    def partitions(self) -> list[Partition]:
         size = self.config.rows_per_partition
         parts = []
-        for path in files:
-            try:
-                parquet = pq.ParquetFile(path)
-            except Exception as exc:  # pyarrow raises ArrowInvalid/OSError on a file that is not Parquet
-                raise SourceError(f"{path}: not a readable Parquet file: {exc}") from None
-            missing = [c for c in REQUIRED_COLUMNS if c not in parquet.schema_arrow.names]
-            if missing:
-                raise SourceError(f"{path}: not OBELICS format: no column {', '.join(missing)} "
-                                  f"(columns: {', '.join(parquet.schema_arrow.names)})")
-            n = parquet.metadata.num_rows
-            for start in range(0, n, size):
-                stop = min(n, start + size)
-                parts.append(Partition(partition_id(self.kind, f"{path.resolve()}:{start}:{stop}",
-                                                    f"{path.stem}-{start}"),
-                                       self.index, (f"{path}\t{start}\t{stop}",), f"{path} rows {start}-{stop}"))
+        with RemoteReader(self.config.remote) as reader:
+            for location in self._files():
+                with self._parquet(location, reader) as parquet:
+                    names = parquet.schema_arrow.names
+                    n = parquet.metadata.num_rows
+                missing = [c for c in REQUIRED_COLUMNS if c not in names]
+                if missing:
+                    raise SourceError(f"{location}: not OBELICS format: no column {', '.join(missing)} "
+                                      f"(columns: {', '.join(names)})")
+                identity = location if is_remote(location) else str(Path(location).resolve())
+                for start in range(0, n, size):
+                    stop = min(n, start + size)
+                    parts.append(Partition(partition_id(self.kind, f"{identity}:{start}:{stop}",
+                                                        f"{url_name(location).removesuffix('.parquet')}-{start}"),
+                                           self.index, (f"{location}\t{start}\t{stop}",),
+                                           f"{location} rows {start}-{stop}"))
         return parts
 
     def read(self, partition: Partition, ctx: RunContext) -> Iterator[Page]:
-        import pyarrow.parquet as pq
-
         (item,) = partition.items
-        path_str, start_str, stop_str = item.split("\t")
-        path, start, stop = Path(path_str), int(start_str), int(stop_str)
-        try:
-            parquet = pq.ParquetFile(path)
-        except Exception as exc:
-            raise SourceError(f"{path}: not a readable Parquet file: {exc}") from None
-        columns = [c for c in ("texts", "images", "metadata", "general_metadata") if c in parquet.schema_arrow.names]
-        row = 0
-        for batch in parquet.iter_batches(batch_size=_BATCH_ROWS, columns=columns):
-            if row + batch.num_rows <= start:
-                row += batch.num_rows
-                continue
-            for record in batch.to_pylist():
+        location, start_str, stop_str = item.split("\t")
+        start, stop = int(start_str), int(stop_str)
+        name = url_name(location)
+        with RemoteReader(self.config.remote) as reader, self._parquet(location, reader) as parquet:
+            columns = [c for c in ("texts", "images", "metadata", "general_metadata")
+                       if c in parquet.schema_arrow.names]
+            row = 0
+            for group in range(parquet.num_row_groups):  # whole row groups before `start` are never read
+                n_group = parquet.metadata.row_group(group).num_rows
+                if row + n_group <= start:
+                    row += n_group
+                    continue
                 if row >= stop:
                     return
-                if row >= start:
-                    page = self._page(record, f"{path.name}:{row}", ctx)
-                    if page is not None:
-                        yield page
-                row += 1
+                for batch in parquet.iter_batches(batch_size=_BATCH_ROWS, row_groups=[group], columns=columns):
+                    for record in batch.to_pylist():
+                        if start <= row < stop:
+                            page = self._page(record, f"{name}:{row}", ctx)
+                            if page is not None:
+                                yield page
+                        row += 1
 
     @staticmethod
     def _page(record: dict[str, Any], origin: str, ctx: RunContext) -> Page | None:

@@ -177,6 +177,31 @@ class RemoteReader:
         finally:
             stream.close()
 
+    def open_seekable(self, location: str) -> BinaryIO:
+        """A seekable binary file (for Parquet): http(s) is read by byte ranges as it is sought."""
+        if is_http(location):
+            return io.BufferedReader(RangeFile(self, location, self.size(location)), _CHUNK)
+        if is_remote(location):
+            return _fsspec_open(location, self.config.storage_options)
+        try:
+            return open(local_path(location), "rb")  # noqa: SIM115 - the caller closes it
+        except OSError as exc:
+            raise RemoteError(f"{location}: cannot open: {exc.strerror or exc}", "unreadable") from None
+
+    def size(self, url: str) -> int:
+        """The size of an http(s) resource, from a one-byte range request."""
+        response = self.get(url, 0, 1)
+        try:
+            total = response.headers.get("content-range", "").rpartition("/")[2]
+            if response.status_code == 206 and total.isdigit():
+                return int(total)
+            length = response.headers.get("content-length", "")
+            if response.status_code == 200 and length.isdigit():
+                return int(length)
+        finally:
+            response.close()
+        raise RemoteError(f"{url}: the server does not say how large the file is", "no_range_support")
+
     def read_range(self, location: str, offset: int, length: int) -> bytes:
         """Bytes [offset, offset + length) of `location`; raises RemoteError (a short read included)."""
         if length <= 0 or offset < 0:
@@ -280,6 +305,36 @@ class HttpStream(io.RawIOBase):
             self._response.close()
             self._response = None
         super().close()
+
+
+class RangeFile(io.RawIOBase):
+    """A seekable, read-only view of an http(s) file: each read is a byte-range request."""
+
+    def __init__(self, reader: RemoteReader, url: str, size: int) -> None:
+        self.reader, self.url, self.size, self.pos = reader, url, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.size}[whence]
+        self.pos = max(0, base + offset)
+        return self.pos
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        n = min(len(buffer), self.size - self.pos)
+        if n <= 0:
+            return 0
+        data = self.reader.read_range(self.url, self.pos, n)
+        buffer[:n] = data
+        self.pos += n
+        return n
 
 
 def _fsspec_open(location: str, storage_options: dict) -> BinaryIO:
