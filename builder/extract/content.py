@@ -14,6 +14,7 @@ from builder.extract.patterns import words
 from builder.extract.walker import CHROME_BY_CLASS, CHROME_BY_TAG, Box, ImageItem, TextItem, WalkResult
 
 MIN_PARAGRAPH = 25
+WEAK_TOP = 30.0  # a best box scoring below this is a guess: let it grow into a richer parent
 ENOUGH_TEXT = 500  # characters: below this an attempt is retried with looser rules
 _TAG_BASE = {
     "div": 5, "article": 8, "main": 8, "section": 3, "pre": 3, "td": 3, "blockquote": 3,
@@ -21,6 +22,7 @@ _TAG_BASE = {
     "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5, "th": -5,
 }
 _PARAGRAPH_BOXES = words("p pre td li blockquote dd dt h1 h2 h3 h4 h5 h6 figcaption")
+_SECTIONS = words("section article")  # siblings with the same tag are parts of one text
 _CLEANABLE = words("div section ul ol dl table form aside header")
 # (lowest chrome level treated as chrome, clean lists of links) per attempt.
 _ATTEMPTS = ((CHROME_BY_CLASS, True), (CHROME_BY_TAG, True), (CHROME_BY_TAG + 1, False))
@@ -82,7 +84,7 @@ def _attempt(walked: WalkResult, chrome_level: int, clean: bool) -> Items:
     final = {b: score[b] * (1 - link_density(boxes[b])) for b in candidates}
     top = max(candidates, key=lambda b: final[b])
     top_score = final[top]
-    top = _climb(boxes, top, final)
+    top = _climb(boxes, top, final, chrome)
 
     region = [False] * n
     region[top] = True
@@ -90,10 +92,12 @@ def _attempt(walked: WalkResult, chrome_level: int, clean: bool) -> Items:
     threshold = max(10.0, top_score * 0.2)
     if parent >= 0:
         siblings = [b for b in range(n) if boxes[b].parent == parent]
-        top_class = boxes[top].klass.split()[:1]
+        top_box = boxes[top]
+        top_class = top_box.klass.split()[:1]
         for b in siblings:
             if b != top and not chrome[b]:
-                bonus = top_score * 0.2 if top_class and boxes[b].klass.split()[:1] == top_class else 0
+                alike = boxes[b].tag == top_box.tag and boxes[b].klass.split()[:1] == top_class
+                bonus = top_score * 0.2 if alike and (top_class or top_box.tag in _SECTIONS) else 0
                 if (b in final and final[b] + bonus >= threshold) or _reads_like_prose(boxes[b]):
                     region[b] = True
         # Picture blocks between two parts of the article belong to it.
@@ -131,8 +135,9 @@ def _attempt(walked: WalkResult, chrome_level: int, clean: bool) -> Items:
     return out
 
 
-def _climb(boxes: list[Box], top: int, final: dict[int, float]) -> int:
+def _climb(boxes: list[Box], top: int, final: dict[int, float], chrome: list[bool]) -> int:
     """Move up from the best box while its parent is the better container of the same article."""
+    weak = final[top] < WEAK_TOP
     ranked = sorted(final, key=lambda b: final[b], reverse=True)[:5]
     alternatives = [b for b in ranked[1:] if final[b] >= 0.75 * final[top]]
     if len(alternatives) >= 3:
@@ -142,10 +147,13 @@ def _climb(boxes: list[Box], top: int, final: dict[int, float]) -> int:
                 top = b
                 break
             b = boxes[b].parent
-    # A parent whose only block child is the top box holds the same content.
+    # A parent whose only block child is the top box holds the same content; a weak top
+    # (a short page) grows into a parent that is mostly more prose, not links.
     while boxes[top].parent > 0:
         p = boxes[top].parent
-        if boxes[p].text > boxes[top].text * 1.05 or boxes[p].images > boxes[top].images:
+        same = boxes[p].text <= boxes[top].text * 1.05 and boxes[p].images <= boxes[top].images
+        richer = weak and not chrome[p] and boxes[top].text < 0.5 * boxes[p].text and link_density(boxes[p]) < 0.25
+        if not (same or richer):
             break
         top = p
     return top
