@@ -242,3 +242,11 @@ def test_real_broken_images_fail_and_real_good_ones_pass(shared_dir: Path, tmp_p
     failed_docs = {p.split(":")[1] for p in problems}
     assert failed_docs == {f"doc{i}" for i in range(len(broken))}
     assert len(result.documents) == len(good)
+
+
+def test_truncated_shard(shards: Path) -> None:
+    shard = sorted(shards.glob("*.tar"))[0]
+    shard.write_bytes(shard.read_bytes()[:2000])
+    failed = _failed(shards)
+    assert any("unreadable tar" in p or "missing" in p for p in failed["integrity.samples"])
+    assert any(f"{shard.name}: manifest says bytes=" in p for p in failed["integrity.manifest"])

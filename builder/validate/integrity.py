@@ -42,6 +42,23 @@ class IntegrityResult:
     shard_counts: dict[str, ShardCount] = field(default_factory=dict)
 
 
+class _HashingReader:
+    """A read-only file wrapper that feeds every byte read into a sha256."""
+
+    def __init__(self, raw: io.BufferedReader) -> None:
+        self.raw = raw
+        self.digest = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.digest.update(data)
+        return data
+
+    def drain(self) -> None:
+        while self.read(1 << 20):
+            pass
+
+
 class IntegrityChecker:
     def __init__(self, out_dir: Path, sample_size: int = 16, seed: int = 0) -> None:
         self.out_dir = Path(out_dir)
@@ -127,13 +144,17 @@ class IntegrityChecker:
 
     def _scan_shard(self, path: Path) -> ShardCount:
         count = ShardCount(bytes=path.stat().st_size)
-        digest = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-        count.sha256 = digest.hexdigest()
+        with open(path, "rb") as raw:
+            hashing = _HashingReader(raw)
+            self._scan_members(path, hashing, count)
+            hashing.drain()  # the tar end blocks, and anything after them, count in the checksum
+        count.sha256 = hashing.digest.hexdigest()
+        return count
+
+    def _scan_members(self, path: Path, fileobj: _HashingReader, count: ShardCount) -> None:
         try:
-            with tarfile.open(path, "r:") as tar:
+            # Stream mode: one sequential read serves both the checksum and the members.
+            with tarfile.open(fileobj=fileobj, mode="r|") as tar:
                 finished: set[str] = set()
                 current: dict[str, bytes] = {}
                 current_key = None
@@ -157,7 +178,6 @@ class IntegrityChecker:
                     count.samples += 1
         except (tarfile.TarError, OSError, EOFError) as exc:
             self.samples.add(f"{path.name}: unreadable tar ({exc})")
-        return count
 
     def _check_sample(self, shard: str, key: str, members: dict[str, bytes]) -> None:
         self.n_samples += 1
