@@ -287,3 +287,18 @@ def test_config_rejects_unknown_keys_and_bad_values():
         DedupConfig.model_validate({"paragraphs": {"min_documents": 1}})
     assert DedupConfig().enabled is False
     assert DedupConfig().near_duplicates.num_perm == 112
+
+
+def test_documents_sharing_an_id_are_told_apart(tmp_path):
+    """Two pages with one URL and no WARC offset get the same id: dedup keeps one of them, not none."""
+    rng = random.Random(13)
+    a = doc("same-id", "http://fakehost/test/page.html", [TextNode(words(rng)), image("a.jpg")], None)
+    b = doc("same-id", "http://fakehost/test/page.html", [TextNode(words(rng, 200)), image("b.jpg")], None)
+    out, ctx = run(config(urls={}), tmp_path / "1", {"p": [a, b]})
+    assert [d.text() for d in out] == [b.text()]  # the longer text
+    assert ctx.stats.drops["doc.duplicate_url"] == 1
+    # Whatever the order, the same one is kept.
+    a2 = doc("same-id", a.url, [TextNode(a.nodes[0].text), image("a.jpg")], None)
+    b2 = doc("same-id", b.url, [TextNode(b.nodes[0].text), image("b.jpg")], None)
+    out, _ = run(config(urls={}), tmp_path / "2", {"p": [b2, a2]})
+    assert [d.text() for d in out] == [b.text()]

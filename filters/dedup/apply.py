@@ -14,15 +14,19 @@ if TYPE_CHECKING:
 
 def apply_decisions(docs: Iterable[Document], decisions: PartitionDecisions, ctx: RunContext,
                     drop_emptied: bool, min_chars: int) -> Iterator[Document]:
+    seen: dict[str, int] = {}
     for doc in docs:
-        drop = decisions.drops.get(doc.id)
+        occurrence = seen.get(doc.id, 0)
+        seen[doc.id] = occurrence + 1
+        ref = (doc.id, occurrence)
+        drop = decisions.drops.get(ref)
         if drop is not None:
             reason, kept = drop
             doc.metadata["duplicate_of"] = kept
             ctx.drop_document(doc, f"doc.{reason}")
             continue
-        images = decisions.images.get(doc.id)
-        paragraphs = decisions.paragraphs.get(doc.id)
+        images = decisions.images.get(ref)
+        paragraphs = decisions.paragraphs.get(ref)
         if images is None and paragraphs is None:
             yield doc
             continue

@@ -34,6 +34,11 @@ BATCH_DOCS = 512
 BATCH_CHARS = 2_000_000
 
 
+def content_key(text: str, images: list[ImageNode]) -> int:
+    """The last tie-break of the keep rule: documents equal on everything else differ here."""
+    return stable_hash64(text + "\x00" + "\x00".join(node.src for node in images))
+
+
 def document_fetched(doc: Document) -> object:
     if doc.provenance is not None and doc.provenance.fetched:
         return doc.provenance.fetched
@@ -45,6 +50,9 @@ class _Columns:
     """Per-partition columns, grown batch by batch."""
 
     ids: list[str] = field(default_factory=list)
+    occurrences: list[int] = field(default_factory=list)
+    seen: dict[str, int] = field(default_factory=dict)
+    content: list[int] = field(default_factory=list)
     url_keys: list[int] = field(default_factory=list)
     fetched: list[int] = field(default_factory=list)
     n_images: list[int] = field(default_factory=list)
@@ -93,6 +101,11 @@ class PartitionMapper:
         """Record the document's keys; returns its text for the MinHash batch."""
         index = len(cols.ids)
         cols.ids.append(doc.id)
+        # Ids should be unique, but two pages can share one (same URL, no WARC offset): the
+        # n-th document with an id in this partition is (id, n), for map and apply alike.
+        occurrence = cols.seen.get(doc.id, 0)
+        cols.seen[doc.id] = occurrence + 1
+        cols.occurrences.append(occurrence)
         cols.url_keys.append(stable_hash64(normalize_url(doc.url)) if self.config.urls.enabled else 0)
         cols.fetched.append(fetched_micros(document_fetched(doc)))
         count_paragraphs = self.config.paragraphs.enabled
@@ -118,6 +131,7 @@ class PartitionMapper:
         cols.n_images.append(ordinal)
         text = "\n\n".join(texts)
         cols.text_len.append(len(text))
+        cols.content.append(content_key(text, doc.images))
         if par_keys:
             cols.par_keys.append(np.fromiter(par_keys, dtype=np.uint64, count=len(par_keys)))
             cols.par_docs.append(np.full(len(par_keys), index, dtype=np.uint32))
@@ -135,6 +149,8 @@ class PartitionMapper:
         pq.write_table(
             pa.table({
                 "id": pa.array(cols.ids, pa.string()),
+                "occurrence": pa.array(cols.occurrences, pa.int32()),
+                "content": pa.array(cols.content, pa.uint64()),
                 "url_key": pa.array(cols.url_keys, pa.uint64()),
                 "fetched": pa.array(cols.fetched, pa.int64()),
                 "n_images": pa.array(cols.n_images, pa.int32()),

@@ -12,7 +12,8 @@ Passes, in order, each over the documents the previous ones kept:
    removed from all of them.
 
 "Keep one" always applies the same rule: the latest fetch time, then the most images, then
-the longest text, then the smallest id. Every number here is a function of the documents,
+the longest text, then the smallest id (then a hash of the content, for documents that share
+an id). Every number here is a function of the documents,
 never of how they were partitioned, so any split and any executor give the same decisions.
 
 Memory: a few numbers per document (rank, key, decision: ~40 bytes) and per image, plus one
@@ -167,16 +168,18 @@ class Reducer:
     def _load_documents(self, parts: list[MappedPartition]) -> tuple[pa.ChunkedArray, np.ndarray, np.ndarray]:
         """Document ids, keep-rule rank (0 = best) and URL keys, in global order."""
         tables = [pq.read_table(p.folder / "docs.parquet") for p in parts]
-        schema = pa.schema([("id", pa.string()), ("url_key", pa.uint64()), ("fetched", pa.int64()),
+        schema = pa.schema([("id", pa.string()), ("occurrence", pa.int32()), ("content", pa.uint64()),
+                            ("url_key", pa.uint64()), ("fetched", pa.int64()),
                             ("n_images", pa.int32()), ("text_len", pa.int64())])
         table = pa.concat_tables(tables) if tables else schema.empty_table()
         order = pc.sort_indices(table, sort_keys=[
             ("fetched", "descending"), ("n_images", "descending"),
-            ("text_len", "descending"), ("id", "ascending"),
+            ("text_len", "descending"), ("id", "ascending"), ("content", "ascending"),
         ]).to_numpy()
         rank = np.empty(order.size, np.int64)
         rank[order] = np.arange(order.size)
         url_keys = table.column("url_key").to_numpy()
+        self.occurrence = table.column("occurrence").to_numpy()
         return table.column("id"), rank, url_keys
 
     def _load_images(self, parts: list[MappedPartition], counts: dict[str, Any]):
@@ -332,14 +335,15 @@ class Reducer:
             lo, hi = part.offset, part.offset + part.documents
             d = dropped[(dropped >= lo) & (dropped < hi)]
             docs = pa.table({
-                "id": self.ids.take(pa.array(d)).combine_chunks() if d.size else pa.array([], pa.string()),
+                "id": self._ids_of(d),
+                "occurrence": pa.array(self.occurrence[d], pa.int32()),
                 "reason": pa.array(doc_reasons[self.reason[d]].tolist(), pa.string()),
-                "duplicate_of": (self.ids.take(pa.array(self.kept_instead[d])).combine_chunks()
-                                 if d.size else pa.array([], pa.string())),
+                "duplicate_of": self._ids_of(self.kept_instead[d]),
             })
             im = removed_images[(img_doc[removed_images] >= lo) & (img_doc[removed_images] < hi)]
             images = pa.table({
                 "doc_id": self._ids_of(img_doc[im]),
+                "occurrence": pa.array(self.occurrence[img_doc[im]], pa.int32()),
                 "ordinal": pa.array(img_ordinal[im], pa.int32()),
                 "src": img_src.take(pa.array(im)).combine_chunks() if im.size else pa.array([], pa.string()),
                 "reason": pa.array(image_reasons[img_reason[im]].tolist(), pa.string()),
@@ -347,6 +351,7 @@ class Reducer:
             pm = (par_doc >= lo) & (par_doc < hi)
             paragraphs = pa.table({
                 "doc_id": self._ids_of(par_doc[pm]),
+                "occurrence": pa.array(self.occurrence[par_doc[pm]], pa.int32()),
                 "key": pa.array(par_key[pm], pa.uint64()),
             })
             write_decisions(self.work_dir / DECISIONS_DIR / part.folder.name, docs, images, paragraphs)
