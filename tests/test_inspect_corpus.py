@@ -239,6 +239,23 @@ def test_query_filters_and_pages(index: CorpusIndex) -> None:
     assert cache(DocQuery(lang="fr")) is not first  # evicted: at most `size` kept
 
 
+def test_empty_or_bare_folder_still_renders(tmp_path: Path) -> None:
+    """A run that kept nothing (or a folder of shards without manifest or stats) gets a dashboard too."""
+    from builder.inspect.render import render_dashboard
+
+    empty = summarize(CorpusIndex.build(tmp_path))
+    assert empty.documents == 0 and empty.funnels == [] and empty.problems == []
+    assert 'id="card-documents"><div class="value">0<' in render_dashboard(empty)
+    with ShardWriter(tmp_path, "bare") as writer:
+        writer.write(Document(id="nolang", url="not a url", nodes=[TextNode("just text")]))
+    index = CorpusIndex.build(tmp_path)
+    s = summarize(index)
+    assert s.languages == [("(unknown)", 1)] and s.domains == [("(unknown)", 1)]
+    assert [e.key for e in DocQuery(lang="(unknown)", domain="(unknown)").select(index)] == ["nolang"]
+    assert render_docs(index, s, DocQuery(), []).count('class="row"') == 1
+    write_report(tmp_path)
+
+
 def test_document_nodes_keep_order_and_flag_missing_images(index: CorpusIndex) -> None:
     entry = index.kept.samples[3]
     data = index.read_json(entry)

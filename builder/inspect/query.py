@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from builder.inspect.corpus_index import KEPT, REJECTS, CorpusIndex, SampleEntry
 
 PAGE_SIZE = 20
+UNKNOWN = "(unknown)"  # how the dashboard labels a missing language or domain; filters accept it
 SORTS = {
     "": "shard order",
     "score_desc": "score, high first",
@@ -92,9 +93,9 @@ class DocQuery:
     def matches(self, entry: SampleEntry) -> bool:
         if self.q and self.q.lower() not in entry.url.lower():
             return False
-        if self.domain and entry.domain != self.domain:
+        if self.domain and entry.domain != _known(self.domain):
             return False
-        if self.lang and entry.lang != self.lang:
+        if self.lang and entry.lang != _known(self.lang):
             return False
         if self.reason and entry.drop_reason != self.reason:
             return False
@@ -140,6 +141,10 @@ class SelectionCache:
             while len(self._results) > self.size:
                 self._results.popitem(last=False)
         return results
+
+
+def _known(value: str) -> str:
+    return "" if value == UNKNOWN else value
 
 
 def _sorted(entries: list[SampleEntry], sort: str, score: str) -> list[SampleEntry]:

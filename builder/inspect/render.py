@@ -96,8 +96,8 @@ def render_docs(index: CorpusIndex, summary: Summary, query: DocQuery, notes: li
         score_names = sorted(subset.scores.names)
         reasons = summary.reject_reasons
     else:
-        langs = [(lang, n) for lang, n in summary.languages if lang != "(unknown)"]
-        domains = [(d, n) for d, n in summary.domains[:MAX_DOMAIN_CHOICES] if d != "(unknown)"]
+        langs = summary.languages  # "(unknown)" included: it selects documents without a language
+        domains = summary.domains[:MAX_DOMAIN_CHOICES]
         score_names = summary.score_names
         reasons = []
     titles = {e.key: _title(index, e) for e in page.entries}  # titles live in the JSON, not the index

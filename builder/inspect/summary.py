@@ -10,6 +10,7 @@ from typing import Any
 
 from builder.inspect.corpus_index import CorpusIndex, SubsetIndex
 from builder.inspect.funnel import Funnel, build_funnels, stage_names
+from builder.inspect.query import UNKNOWN
 from builder.inspect.svg import DROP_COLOR, bars_svg, edge_bins, histogram_svg, linear_bins
 from builder.shards.format import MANIFEST_NAME, STATS_NAME
 
@@ -66,7 +67,7 @@ def load_json(path: Path, problems: list[str]) -> dict[str, Any] | None:
     return data
 
 
-def _label(value: str, missing: str = "(unknown)") -> str:
+def _label(value: str, missing: str = UNKNOWN) -> str:
     return value or missing
 
 
@@ -131,7 +132,7 @@ def _charts(summary: Summary, kept: SubsetIndex) -> list[Chart]:
         "image aspect ratio (width:height)")))
     charts.append(Chart("image bytes", histogram_svg(
         linear_bins([n / 1024 for n in kept.image_bytes]), "stored image size (KiB)")))
-    formats = Counter(f or "(unknown)" for f in kept.image_format).most_common()
+    formats = Counter(f or UNKNOWN for f in kept.image_format).most_common()
     charts.append(Chart("image formats", bars_svg(formats, "image formats")))
     charts.append(Chart("languages", bars_svg(summary.languages[:TOP_LANGS], "languages (documents)")))
     charts.append(Chart("top domains", bars_svg(summary.domains[:TOP_DOMAINS],
