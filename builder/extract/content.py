@@ -15,7 +15,8 @@ from builder.extract.walker import CHROME_BY_CLASS, CHROME_BY_TAG, Box, ImageIte
 
 MIN_PARAGRAPH = 25
 WEAK_TOP = 30.0  # a best box scoring below this is a guess: let it grow into a richer parent
-ENOUGH_TEXT = 500  # characters: below this an attempt is retried with looser rules
+ENOUGH_TEXT = 500
+BYLINE_MAX = 100  # characters: a longer "author" box is an author bio, judged like any other  # characters: below this an attempt is retried with looser rules
 _TAG_BASE = {
     "div": 5, "article": 8, "main": 8, "section": 3, "pre": 3, "td": 3, "blockquote": 3,
     "address": -3, "ol": -3, "ul": -3, "dl": -3, "dd": -3, "dt": -3, "li": -3, "form": -3,
@@ -56,9 +57,9 @@ def _attempt(walked: WalkResult, chrome_level: int, clean: bool) -> Items:
     big = (boxes[0].text - boxes[0].link) * 0.5
     for b, box in enumerate(boxes):
         if box.parent >= 0:
-            is_chrome = box.chrome >= chrome_level and not (
+            is_chrome = (box.chrome >= chrome_level and not (
                 box.chrome == CHROME_BY_CLASS and box.text - box.link > big
-            )
+            )) or (box.byline and box.text < BYLINE_MAX and chrome_level <= CHROME_BY_TAG)
             chrome[b] = is_chrome or chrome[box.parent]
     score = [0.0] * n
     scored = [False] * n
@@ -93,11 +94,10 @@ def _attempt(walked: WalkResult, chrome_level: int, clean: bool) -> Items:
     if parent >= 0:
         siblings = [b for b in range(n) if boxes[b].parent == parent]
         top_box = boxes[top]
-        top_class = top_box.klass.split()[:1]
         for b in siblings:
             if b != top and not chrome[b]:
-                alike = boxes[b].tag == top_box.tag and boxes[b].klass.split()[:1] == top_class
-                bonus = top_score * 0.2 if alike and (top_class or top_box.tag in _SECTIONS) else 0
+                alike = boxes[b].tag == top_box.tag and boxes[b].klass == top_box.klass
+                bonus = top_score * 0.2 if alike and (top_box.klass or top_box.tag in _SECTIONS) else 0
                 if (b in final and final[b] + bonus >= threshold) or _reads_like_prose(boxes[b]):
                     region[b] = True
         # Picture blocks between two parts of the article belong to it.

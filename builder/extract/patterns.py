@@ -48,6 +48,8 @@ NEGATIVE = re.compile(
     r"media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|"
     r"tags|widget|social|subscribe|newsletter|nav|menu|caption-credit|credit"
 )
+# The author line ("By Jane Doe, 3 May"): metadata, not text, when it is short.
+BYLINE = re.compile(r"byline|author|dateline|writtenby")
 POSITIVE = re.compile(r"article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|prose")
 # A hidden subtree (its text is not shown to a reader).
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
@@ -68,9 +70,9 @@ def is_unlikely(class_id: str) -> bool:
 
 
 @lru_cache(maxsize=65536)
-def judge_class(class_id: str) -> tuple[int, bool]:
-    """(weight, unlikely) of a "class id" string; cached: pages repeat the same classes."""
+def judge_class(class_id: str) -> tuple[int, bool, bool]:
+    """(weight, unlikely, byline) of a "class id" string; cached: pages repeat the same classes."""
     lowered = class_id.lower()
     if len(lowered) < 2:
-        return 0, False
-    return class_weight(lowered), is_unlikely(lowered)
+        return 0, False, False
+    return class_weight(lowered), is_unlikely(lowered), bool(BYLINE.search(lowered))

@@ -47,6 +47,7 @@ class Box:
     images: int = 0
     in_article: bool = False
     klass: str = ""
+    byline: bool = False  # its class says author/byline/dateline
 
 
 @dataclass(slots=True)
@@ -280,7 +281,7 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
                     node = node.next
                     continue
             class_id = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-            weight, unlikely = judge_class(class_id)
+            weight, unlikely, byline = judge_class(class_id)
             role = (attrs.get("role") or "").lower()
             parent_box = boxes[cur]
             in_article = parent_box.in_article or tag in ("article", "main") or role == "main"
@@ -295,7 +296,7 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
             else:
                 chrome = 0
             boxes.append(
-                Box(cur, tag, weight, chrome, in_article=in_article, klass=attrs.get("class") or "")
+                Box(cur, tag, weight, chrome, in_article=in_article, klass=attrs.get("class") or "", byline=byline)
             )
             cur = len(boxes) - 1
             flags = _BOX
