@@ -129,6 +129,9 @@ def join_prefix(prefix: str, filename: str) -> str:
 
 def parse_record(data: bytes, location: str, pointer: Pointer, max_bytes: int) -> _Record:
     """The single WARC record held in `data` (raises on garbage)."""
+    # warcio is lenient: bytes from the middle of a record can parse as an odd ARC record.
+    if not data.startswith((b"\x1f\x8b", b"WARC/", b"http://", b"https://")):
+        raise ValueError("the range does not start a record (wrong or stale offset)")
     for record in ArchiveIterator(io.BytesIO(data), arc2warc=True):
         headers: dict[str, str] = {}
         status: int | None = None
