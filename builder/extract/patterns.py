@@ -42,7 +42,7 @@ UNLIKELY = re.compile(
     r"copyright|disclosure|credit|entry-meta|post-?meta|entry-tools|meta-?info|breaking"
 )
 # ...unless they also say this (a "content-with-sidebar" wrapper is content).
-MAYBE_CONTENT = re.compile(r"and|article|body|column|content|main|shadow")
+MAYBE_CONTENT = re.compile(r"(?<![a-z])and(?![a-z])|article|body|column|content|main|shadow")
 NEGATIVE = re.compile(
     r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|foot|gdpr|masthead|"
     r"media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|"

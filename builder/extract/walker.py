@@ -291,7 +291,7 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
                 continue
             if tag == "header" and not in_article:
                 chrome = CHROME_BY_TAG
-            elif unlikely:
+            elif unlikely and tag not in ("article", "main"):
                 chrome = CHROME_BY_CLASS
             else:
                 chrome = 0
