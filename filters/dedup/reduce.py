@@ -110,7 +110,7 @@ class Reducer:
         timings["urls"] = time.perf_counter() - tick
 
         tick = time.perf_counter()
-        img_doc, img_ordinal, img_src, identity = self._load_images(parts, counts)
+        img_doc, img_ordinal, identity = self._load_images(parts, counts)
         img_reason = self._image_frequency(img_doc, identity, counts)
         timings["images"] = time.perf_counter() - tick
 
@@ -132,7 +132,7 @@ class Reducer:
         tick = time.perf_counter()
         # Images of documents dropped whole are counted by the document drop, not here.
         img_reason[self.reason[img_doc] != 0] = 0
-        self._write(parts, img_doc, img_ordinal, img_src, img_reason, par_doc, par_key)
+        self._write(parts, img_doc, img_ordinal, img_reason, par_doc, par_key)
         timings["write"] = time.perf_counter() - tick
         timings["total"] = time.perf_counter() - started
 
@@ -183,14 +183,19 @@ class Reducer:
         return table.column("id"), rank, url_keys
 
     def _load_images(self, parts: list[MappedPartition], counts: dict[str, Any]):
+        """Document, ordinal and identity of every image (URLs stay on disk until the decisions are written)."""
         tables = []
+        self.image_offsets = []
+        offset = 0
         for part in parts:
-            t = pq.read_table(part.folder / "images.parquet")
+            t = pq.read_table(part.folder / "images.parquet", columns=["doc", "ordinal", "key", "phash", "has_phash"])
             doc = pc.add(t.column("doc").cast(pa.int64()), part.offset)
             tables.append(t.set_column(0, "doc", doc))
-        if not tables:
+            self.image_offsets.append(offset)
+            offset += t.num_rows
+        if not tables or offset == 0:
             empty = np.zeros(0, np.int64)
-            return empty, empty.astype(np.int32), pa.chunked_array([], pa.string()), empty.astype(np.uint64)
+            return empty, empty.astype(np.int32), empty.astype(np.uint64)
         table = pa.concat_tables(tables)
         identity = table.column("key").to_numpy().copy()
         counts["images"] = int(identity.size)
@@ -203,8 +208,7 @@ class Reducer:
             counts["images_with_phash"] = int(has.sum())
             counts["distinct_phash"] = int(np.unique(phash).size)
             counts["phash_clusters"] = int(np.unique(reps).size)
-        return (table.column("doc").to_numpy(), table.column("ordinal").to_numpy(),
-                table.column("src"), identity)
+        return table.column("doc").to_numpy(), table.column("ordinal").to_numpy(), identity
 
     # ------------------------------------------------------------------ passes
     def _drop(self, dropped: np.ndarray, kept: np.ndarray, reason: int) -> None:
@@ -326,12 +330,12 @@ class Reducer:
         return np.concatenate(out_doc), np.concatenate(out_key)
 
     # ------------------------------------------------------------------ output
-    def _write(self, parts, img_doc, img_ordinal, img_src, img_reason, par_doc, par_key) -> None:
+    def _write(self, parts, img_doc, img_ordinal, img_reason, par_doc, par_key) -> None:
         dropped = np.flatnonzero(self.reason != 0)
         removed_images = np.flatnonzero(img_reason != 0)
         doc_reasons = np.array(DOC_REASONS, dtype=object)
         image_reasons = np.array(IMAGE_REASONS, dtype=object)
-        for part in parts:
+        for p, part in enumerate(parts):
             lo, hi = part.offset, part.offset + part.documents
             d = dropped[(dropped >= lo) & (dropped < hi)]
             docs = pa.table({
@@ -341,11 +345,15 @@ class Reducer:
                 "duplicate_of": self._ids_of(self.kept_instead[d]),
             })
             im = removed_images[(img_doc[removed_images] >= lo) & (img_doc[removed_images] < hi)]
+            src = pa.array([], pa.string())
+            if im.size:
+                column = pq.read_table(part.folder / "images.parquet", columns=["src"]).column("src")
+                src = column.take(pa.array(im - self.image_offsets[p])).combine_chunks()
             images = pa.table({
                 "doc_id": self._ids_of(img_doc[im]),
                 "occurrence": pa.array(self.occurrence[img_doc[im]], pa.int32()),
                 "ordinal": pa.array(img_ordinal[im], pa.int32()),
-                "src": img_src.take(pa.array(im)).combine_chunks() if im.size else pa.array([], pa.string()),
+                "src": src,
                 "reason": pa.array(image_reasons[img_reason[im]].tolist(), pa.string()),
             })
             pm = (par_doc >= lo) & (par_doc < hi)
