@@ -244,3 +244,15 @@ def test_remote_reader_retries_server_errors_then_gives_up():
         with pytest.raises(RemoteError) as info:
             reader.read_range(server.url("/down"), 0, 4)
         assert info.value.reason == "http_500" and server.hits["/down"] == 3
+
+
+def test_images_archived_after_their_page_come_from_the_remote_archive(warc_file, tmp_path):
+    with LoopbackServer("127.0.0.2") as server:
+        url = server.route("/crawl.warc.gz", ranged(warc_file.read_bytes()))
+        cfg = parse_config({"sources": [{"type": "warc", "paths": [url], "remote": LOOPBACK}],
+                            "filters": {"enabled": False}, "executor": {"workers": 1}})
+        (part,) = build_sources(cfg)[0].partitions()
+        result = build_partition(cfg, part, tmp_path / "out", staged=False)
+    assert result.error is None
+    assert result.stats.counts["image.source.warc"] == 1  # img0.png follows page0 in the stream
+    assert result.stats.dropped("image") == 5  # the others are in no archive (site.example is not on the web)

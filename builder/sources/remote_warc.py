@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
+from collections import deque
 from typing import TYPE_CHECKING, Iterator
 
 from warcio.archiveiterator import ArchiveIterator
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
     from builder.sources.warc import WarcSource
 
 log = logging.getLogger(__name__)
+
+# Records read past a page before it is handed on: crawlers archive a page's images right after it.
+LOOKAHEAD_RECORDS = 64
 
 
 def remote_partitions(source: WarcSource) -> list[Partition]:
@@ -74,50 +78,68 @@ class RemoteImageArchive:
 
 
 def read_remote_warc(source: WarcSource, url: str, ctx: RunContext) -> Iterator[Page]:
-    """Pages of the archive at `url`, counted like a local archive's (record.in/out/drops)."""
-    reader = RemoteReader(source.config.remote)
+    """Pages of the archive at `url`, counted like a local archive's (record.in/out/drops).
+
+    A page is handed on only once `LOOKAHEAD_RECORDS` more records have been read (or the
+    archive ended), so the images a crawler archived right after the page are indexed by then.
+    """
     if url.lower().endswith((".lz4", ".bz2")):
         raise SourceError(f"{url}: unsupported archive compression (use .warc, .warc.gz, .arc or .arc.gz)")
+    reader = RemoteReader(source.config.remote)
     archive = RemoteImageArchive(reader, url)
     ctx.image_archive = archive
-    max_bytes = source.loom_config.extract.max_page_bytes
-    stats = ctx.stats
-    n_records = n_plausible = end = 0
+    pending: deque[tuple[int, Page]] = deque()
+    n_read = 0
     try:
-        with reader.open(url) as stream:
-            records = _iter_records(url, read_pages=True, max_payload=max_bytes, stream=stream)
-            while True:
-                try:
-                    rec = next(records)
-                except StopIteration:
-                    break
-                except Exception as exc:  # damage, or a connection that broke for good
-                    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                    if n_plausible == 0:
-                        raise SourceError(f"{url}: cannot read archive: {reason}") from None
-                    stats.count("archive.damaged")
-                    stats.error(f"{url}: archive damaged after {n_records} records ({reason}); "
-                                "the records before the damage were used")
-                    return
-                n_records += 1
-                n_plausible += _is_plausible(rec)
-                end = rec.offset + rec.length
-                stats.count("record.in")
-                if rec.rec_type in PAGE_RECORD_TYPES and rec.status in (None, 200) and rec.url \
-                        and _media_type(rec.content_type).startswith("image/"):
-                    archive.add(rec.url, rec.offset, rec.length)
-                    stats.count("archive.images_indexed")
-                page = source._to_page(rec, url, max_bytes, stats)  # type: ignore[arg-type]
-                if page is not None:
-                    stats.count("record.out")
-                    yield page
-            # As for a local archive: bytes after the last whole record mean it was cut short.
-            size = getattr(getattr(stream, "raw", stream), "size", None)
-            if n_records and isinstance(size, int) and size - end > 16:
-                stats.count("archive.damaged")
-                stats.error(f"{url}: archive damaged after {n_records} records "
-                            f"({size - end} trailing bytes are not a complete record); "
-                            "the records before the damage were used")
+        for rec in _checked_records(url, reader, archive, source.loom_config.extract.max_page_bytes, ctx):
+            n_read += 1
+            page = source._to_page(rec, url, source.loom_config.extract.max_page_bytes,  # type: ignore[arg-type]
+                                   ctx.stats)
+            if page is not None:
+                ctx.stats.count("record.out")
+                pending.append((n_read, page))
+            while pending and pending[0][0] <= n_read - LOOKAHEAD_RECORDS:
+                yield pending.popleft()[1]
     except RemoteError as exc:
         raise SourceError(str(exc)) from None
+    for _, page in pending:
+        yield page
     # The reader stays open: the image stage may still read archived images through it.
+
+
+def _checked_records(url: str, reader: RemoteReader, archive: RemoteImageArchive, max_bytes: int,
+                     ctx: RunContext) -> Iterator:
+    """The archive's records, images indexed as they pass; damage is counted as for a local archive."""
+    stats = ctx.stats
+    n_records = n_plausible = end = 0
+    with reader.open(url) as stream:
+        records = _iter_records(url, read_pages=True, max_payload=max_bytes, stream=stream)
+        while True:
+            try:
+                rec = next(records)
+            except StopIteration:
+                break
+            except Exception as exc:  # damage, or a connection that broke for good
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                if n_plausible == 0:
+                    raise SourceError(f"{url}: cannot read archive: {reason}") from None
+                stats.count("archive.damaged")
+                stats.error(f"{url}: archive damaged after {n_records} records ({reason}); "
+                            "the records before the damage were used")
+                return
+            n_records += 1
+            n_plausible += _is_plausible(rec)
+            end = rec.offset + rec.length
+            stats.count("record.in")
+            if rec.rec_type in PAGE_RECORD_TYPES and rec.status in (None, 200) and rec.url \
+                    and _media_type(rec.content_type).startswith("image/"):
+                archive.add(rec.url, rec.offset, rec.length)
+                stats.count("archive.images_indexed")
+            yield rec
+        # As for a local archive: bytes after the last whole record mean it was cut short.
+        size = getattr(getattr(stream, "raw", stream), "size", None)
+        if n_records and isinstance(size, int) and size - end > 16:
+            stats.count("archive.damaged")
+            stats.error(f"{url}: archive damaged after {n_records} records "
+                        f"({size - end} trailing bytes are not a complete record); "
+                        "the records before the damage were used")
