@@ -15,8 +15,8 @@ from builder.extract.walker import CHROME_BY_CLASS, CHROME_BY_TAG, Box, ImageIte
 
 MIN_PARAGRAPH = 25
 WEAK_TOP = 30.0  # a best box scoring below this is a guess: let it grow into a richer parent
-ENOUGH_TEXT = 500
-BYLINE_MAX = 100  # characters: a longer "author" box is an author bio, judged like any other  # characters: below this an attempt is retried with looser rules
+ENOUGH_TEXT = 500  # characters: below this an attempt is retried with looser rules
+BYLINE_MAX = 100  # characters: a longer "author" box is an author bio, judged like any other
 _TAG_BASE = {
     "div": 5, "article": 8, "main": 8, "section": 3, "pre": 3, "td": 3, "blockquote": 3,
     "address": -3, "ol": -3, "ul": -3, "dl": -3, "dd": -3, "dt": -3, "li": -3, "form": -3,

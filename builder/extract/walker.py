@@ -210,7 +210,7 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
                     start = figure_starts.pop()
                     if not any(isinstance(i, ImageItem) for i in items[start:]):
                         _figure_without_img(done, items, start, cur, base_url)
-                    _attach_caption(items, start)
+                    _attach_caption(items, boxes, start)
             node = done.next if stack else None
             continue
         tag = node.tag
@@ -339,18 +339,27 @@ def _figure_without_img(figure, items: list, start: int, box: int, base_url: str
             return
 
 
-def _attach_caption(items: list, start: int) -> None:
-    """Inside a <figure>: the caption goes into its images' metadata and right after them."""
+def _attach_caption(items: list, boxes: list[Box], start: int) -> None:
+    """Inside a <figure>: the caption goes into its images' metadata, and right after the last one."""
     fig = items[start:]
     pics = [i for i in fig if isinstance(i, ImageItem) and i.node is not None]
-    caps = [i for i in fig if isinstance(i, TextItem) and i.tag == "figcaption"]
+    caps = [i for i in fig if isinstance(i, TextItem) and _in_figcaption(boxes, i.box)]
     if not pics or not caps:
         return
     caption = " ".join(c.text for c in caps)
     for pic in pics:
         pic.node.caption = caption
-    last_pic = max(items.index(p, start) for p in pics)
-    if any(items.index(c, start) < last_pic for c in caps):
-        rest = [i for i in fig if not (isinstance(i, TextItem) and i.tag == "figcaption")]
-        pos = rest.index(pics[-1]) + 1
-        items[start:] = rest[:pos] + caps + rest[pos:]
+    rest = [i for i in fig if not any(i is c for c in caps)]
+    pos = next(k for k in range(len(rest) - 1, -1, -1) if rest[k] is pics[-1]) + 1
+    items[start:] = rest[:pos] + caps + rest[pos:]
+
+
+def _in_figcaption(boxes: list[Box], b: int) -> bool:
+    while b >= 0:
+        tag = boxes[b].tag
+        if tag == "figcaption":
+            return True
+        if tag == "figure":
+            return False
+        b = boxes[b].parent
+    return False
