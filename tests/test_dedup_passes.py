@@ -302,3 +302,39 @@ def test_documents_sharing_an_id_are_told_apart(tmp_path):
     b2 = doc("same-id", b.url, [TextNode(b.nodes[0].text), image("b.jpg")], None)
     out, _ = run(config(urls={}), tmp_path / "2", {"p": [b2, a2]})
     assert [d.text() for d in out] == [b.text()]
+
+
+def test_tiny_reduce_memory_gives_the_same_decisions(tmp_path):
+    small = DedupConfig.model_validate({"enabled": True, "reduce_memory_mb": 1})
+    big = DedupConfig.model_validate({"enabled": True, "reduce_memory_mb": 4096})
+    rng = random.Random(14)
+    extra = [unique_doc(rng, 100 + i, site=f"s{i % 4}.org") for i in range(700)]
+    results = []
+    for name, cfg in (("small", small), ("big", big)):
+        docs = _mixed_corpus(10) + [doc(d.id, d.url, list(d.nodes)) for d in extra]
+        passes = DedupPasses(cfg, tmp_path / name)
+        passes.map_partition("a", docs[::2])
+        passes.map_partition("b", docs[1::2])
+        passes.reduce()
+        summary = passes.summary()
+        results.append({k: summary[k] for k in ("doc_drops", "image_removals", "paragraph_removals")})
+        if name == "small":
+            assert summary["band_key_ranges"] > 1 and summary["paragraph_key_ranges"] >= 1
+        else:
+            assert summary["band_key_ranges"] == 1
+    assert results[0] == results[1]
+
+
+def test_reduce_can_be_limited_to_named_partitions(tmp_path):
+    rng = random.Random(15)
+    docs = [unique_doc(rng, i) for i in range(5)]
+    stale = [doc("old", docs[0].url, list(docs[0].nodes), "2030-01-01T00:00:00Z")]
+    passes = DedupPasses(DedupConfig(enabled=True), tmp_path)
+    passes.map_partition("earlier-run", stale)
+    passes.map_partition("now", docs)
+    passes.reduce(["now"])
+    assert passes.summary()["documents"] == 5 and passes.summary()["doc_drops"]["duplicate_url"] == 0
+    passes.reduce()  # everything mapped: the stale newer capture wins
+    assert passes.summary()["doc_drops"]["duplicate_url"] == 1
+    with pytest.raises(DedupStateError, match="never mapped"):
+        passes.reduce(["now", "missing"])

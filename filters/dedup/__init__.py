@@ -39,9 +39,14 @@ class DedupPasses:
         final = self.work_dir / MAP_DIR / partition_dirname(partition)
         PartitionMapper(self.config).write(partition, docs, final)
 
-    def reduce(self) -> None:
-        """Decide, from every mapped partition, what to drop; the decisions go to work_dir."""
-        Reducer(self.config, self.work_dir).run()
+    def reduce(self, partitions: Iterable[str] | None = None) -> None:
+        """Decide what to drop; the decisions go to work_dir.
+
+        Uses every partition mapped under work_dir, or only `partitions` when given (a run
+        that reuses a work folder should name its partitions, so leftovers of an earlier run
+        take no part).
+        """
+        Reducer(self.config, self.work_dir, partitions).run()
         with self._lock:
             self._decisions.clear()
 

@@ -80,7 +80,7 @@ class DedupConfig(Section):
     # Documents that dedup leaves without any image or without any text are dropped (doc.dedup_empty).
     drop_emptied: bool = True
     # Memory the reduce step may use for one key range of the on-disk sorted runs.
-    reduce_memory_mb: int = Field(64, ge=8)
+    reduce_memory_mb: int = Field(64, ge=1)
 
     @model_validator(mode="after")
     def _check(self) -> DedupConfig:

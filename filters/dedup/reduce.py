@@ -26,7 +26,7 @@ import resource
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 import pyarrow as pa
@@ -35,7 +35,14 @@ import pyarrow.parquet as pq
 
 from filters.dedup.config import DedupConfig
 from filters.dedup.decisions import write_decisions
-from filters.dedup.grouping import SortedRun, group_starts, iter_key_ranges, pairs_within_groups, resolve_exact
+from filters.dedup.grouping import (
+    SortedRun,
+    group_starts,
+    iter_key_ranges,
+    pairs_within_groups,
+    range_count,
+    resolve_exact,
+)
 from filters.dedup.perceptual import phash_representatives
 from filters.dedup.shingles import splitmix64
 from filters.dedup.store import DECISIONS_DIR, MAP_DIR, META_FILE, SUMMARY_FILE, read_json, write_json
@@ -60,8 +67,8 @@ class MappedPartition:
     documents: int
 
 
-def mapped_partitions(work_dir: Path) -> list[MappedPartition]:
-    """Every mapped partition, in partition-name order, with its global document offset."""
+def mapped_partitions(work_dir: Path, only: Iterable[str] | None = None) -> list[MappedPartition]:
+    """The mapped partitions (all, or those named in `only`), in name order, with their global offsets."""
     found = []
     map_dir = work_dir / MAP_DIR
     if map_dir.is_dir():
@@ -71,6 +78,12 @@ def mapped_partitions(work_dir: Path) -> list[MappedPartition]:
             meta = read_json(folder / META_FILE)
             found.append((meta["partition"], folder, int(meta["documents"]), meta))
     found.sort(key=lambda item: item[0])
+    if only is not None:
+        wanted = set(only)
+        missing = wanted - {name for name, *_ in found}
+        if missing:
+            raise DedupStateError(f"partitions never mapped in {work_dir}: {', '.join(sorted(missing))}")
+        found = [item for item in found if item[0] in wanted]
     parts, offset = [], 0
     for name, folder, n, _ in found:
         parts.append(MappedPartition(name, folder, offset, n))
@@ -78,17 +91,23 @@ def mapped_partitions(work_dir: Path) -> list[MappedPartition]:
     return parts
 
 
+def _ranges(runs: list[SortedRun], memory_bytes: int) -> int:
+    rows = sum(run.open()[0].shape[0] for run in runs)
+    return range_count(rows, memory_bytes) if rows else 0
+
+
 class Reducer:
-    def __init__(self, config: DedupConfig, work_dir: Path) -> None:
+    def __init__(self, config: DedupConfig, work_dir: Path, partitions: Iterable[str] | None = None) -> None:
         self.config = config
         self.work_dir = work_dir
+        self.only = list(partitions) if partitions is not None else None
         self.memory_bytes = config.reduce_memory_mb * 1024 * 1024
         self.summary: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ driver
     def run(self) -> dict[str, Any]:
         started = time.perf_counter()
-        parts = mapped_partitions(self.work_dir)
+        parts = mapped_partitions(self.work_dir, self.only)
         self._check_parameters(parts)
         self.parts = parts
         self.offsets = np.array([p.offset for p in parts], dtype=np.int64)
@@ -269,6 +288,7 @@ class Reducer:
         near = self.config.near_duplicates
         runs = [SortedRun(p.folder / "bands.keys.npy", p.folder / "bands.docs.npy", p.offset) for p in parts]
         cand_a, cand_b = [], []
+        counts["band_key_ranges"] = _ranges(runs, self.memory_bytes)
         for keys, docs in iter_key_ranges(runs, self.memory_bytes):
             live = self.reason[docs] == 0
             a, b = pairs_within_groups(keys[live], docs[live], near.max_pairwise_group)
@@ -314,6 +334,7 @@ class Reducer:
                 for p in parts]
         out_doc, out_key = [], []
         repeated = 0
+        counts["paragraph_key_ranges"] = _ranges(runs, self.memory_bytes)
         for keys, docs in iter_key_ranges(runs, self.memory_bytes):
             live = self.reason[docs] == 0
             keys, docs = keys[live], docs[live]
