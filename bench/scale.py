@@ -1,0 +1,151 @@
+"""Scale-out benchmark: the CPU-bound part of a run (extract + filters) on 1 and 2 workers, local and Ray.
+
+Input: real pages from ../shared/corpus/html (trafilatura's evaluation set and readability's
+test pages) packed into many WARC partitions; images off, dedup off. Each configuration
+runs `--repeats` times, interleaved with the others so a busy machine slows all of them
+alike; the best documents/s of each counts. Ray runs on a local cluster started once
+beforehand (its start-up is reported apart, as a cluster a user already has costs nothing).
+
+    python bench/scale.py [--partitions 16] [--copies 2] [--repeats 2] [--no-ray]
+
+Ends with one JSON line: loom = local 2 workers, baseline = local 1 worker (docs/s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from builder.config import LoomConfig, parse_config  # noqa: E402
+from builder.demo.site import Resource, write_warc  # noqa: E402
+from builder.pipeline import run_pipeline  # noqa: E402
+
+SHARED = Path(os.environ.get("LOOM_SHARED", REPO.parent / "shared"))
+
+
+def corpus_pages() -> list[Resource]:
+    """Every real page of the corpus with its URL."""
+    html = SHARED / "corpus" / "html"
+    pages = []
+    evaldata = json.loads((html / "trafilatura" / "evaldata.json").read_text(encoding="utf-8"))
+    for url, entry in sorted(evaldata.items()):
+        path = html / "trafilatura" / "eval_gz" / (entry["file"] + ".gz")
+        if path.is_file():
+            ascii_url = quote(url, safe=":/?#[]@!$&'()*+,;=%~")  # WARC headers are ASCII
+            pages.append(Resource(ascii_url, "text/html", gzip.decompress(path.read_bytes())))
+    for folder in sorted((html / "readability" / "test-pages").iterdir()):
+        source = folder / "source.html"
+        if source.is_file():
+            pages.append(Resource(f"http://fakehost/test/{folder.name}.html", "text/html", source.read_bytes()))
+    return pages
+
+
+def write_inputs(folder: Path, partitions: int, copies: int) -> int:
+    """`copies` of the corpus, spread over `partitions` WARCs; each copy under its own URLs."""
+    pages = corpus_pages()
+    every = [Resource(p.url + (f"?copy={c}" if c else ""), p.content_type, p.body)
+             for c in range(copies) for p in pages]
+    for i in range(partitions):
+        write_warc(every[i::partitions], folder / f"part-{i:03d}.warc.gz")
+    return len(every)
+
+
+def bench_config(inputs: Path, executor: str, workers: int) -> LoomConfig:
+    return parse_config({
+        "sources": [{"type": "warc", "paths": [str(inputs / "*.warc.gz")]}],
+        "images": {"enabled": False},  # CPU-bound work only: no fetching
+        "dedup": {"enabled": False},
+        "executor": {"type": executor, "workers": workers},
+    }, "<bench>", inputs)
+
+
+def measure(inputs: Path, scratch: Path, executor: str, workers: int) -> tuple[float, int]:
+    out = scratch / f"{executor}-{workers}"
+    shutil.rmtree(out, ignore_errors=True)
+    started = time.perf_counter()
+    summary = run_pipeline(bench_config(inputs, executor, workers), out)
+    seconds = time.perf_counter() - started
+    if summary.failed:
+        raise SystemExit(f"bench: partitions failed: {summary.failed}")
+    docs = summary.stats.counts["doc.in"]
+    return docs / seconds, summary.samples
+
+
+def start_ray(temp: Path, cpus: int) -> float:
+    for key, value in {"RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
+                       "RAY_AUTH_MODE": "disabled"}.items():
+        os.environ.setdefault(key, value)
+    import ray
+
+    started = time.perf_counter()
+    ray.init(num_cpus=cpus, include_dashboard=False, object_store_memory=200 * 1024**2, _temp_dir=str(temp),
+             runtime_env={"env_vars": {"PYTHONPATH": str(REPO)}}, configure_logging=False, log_to_driver=False)
+    return time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--partitions", type=int, default=16)
+    parser.add_argument("--copies", type=int, default=2, help="copies of the corpus (more work per run)")
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--no-ray", action="store_true")
+    args = parser.parse_args(argv)
+    if not (SHARED / "corpus" / "html").is_dir():
+        print(f"bench: {SHARED}/corpus/html not found (set LOOM_SHARED)", file=sys.stderr)
+        return 2
+    scratch = Path(tempfile.mkdtemp(prefix="loom-scale-"))
+    ray_temp = Path(tempfile.mkdtemp(prefix="ray-", dir="/tmp"))
+    try:
+        pages = write_inputs(scratch / "in", args.partitions, args.copies)
+        print(f"input: {pages} pages in {args.partitions} WARC partitions; extract + filters, no images, no dedup")
+        runs = [("local", 1), ("local", 2)]
+        if not args.no_ray:
+            print(f"ray: local cluster started in {start_ray(ray_temp, 2):.1f} s (not counted)")
+            runs += [("ray", 1), ("ray", 2)]
+        best: dict[tuple[str, int], float] = {}
+        samples: set[int] = set()
+        measure(scratch / "in", scratch, "local", 2)  # warm-up: page cache, lazy imports
+        for repeat in range(args.repeats):
+            for executor, workers in runs:
+                rate, n = measure(scratch / "in", scratch, executor, workers)
+                samples.add(n)
+                best[executor, workers] = max(best.get((executor, workers), 0.0), rate)
+                print(f"  round {repeat + 1}: {executor:5s} {workers} worker(s): {rate:7.1f} docs/s ({n} samples)")
+        if len(samples) != 1:
+            raise SystemExit(f"bench: runs disagree on the output: {sorted(samples)} samples")
+        for (executor, workers), rate in best.items():
+            print(f"{executor:5s} {workers} worker(s): {rate:7.1f} docs/s (best of {args.repeats})")
+        local1, local2 = best["local", 1], best["local", 2]
+        result = {"bench": "scale", "unit": "docs/s", "loom": round(local2, 2), "baseline": round(local1, 2),
+                  "ratio": round(local2 / local1, 3), "speedup_local": round(local2 / local1, 3),
+                  "pages": pages, "partitions": args.partitions, "cpus": os.cpu_count()}
+        if not args.no_ray:
+            ray1, ray2 = best["ray", 1], best["ray", 2]
+            result.update(speedup_ray=round(ray2 / ray1, 3), ray_vs_local_2w=round(ray2 / local2, 3),
+                          ray_1w=round(ray1, 2), ray_2w=round(ray2, 2))
+            print(f"speed-up 1 → 2 workers: local {local2 / local1:.2f}x, ray {ray2 / ray1:.2f}x; "
+                  f"ray vs local at 2 workers: {ray2 / local2:.2f}")
+        else:
+            print(f"speed-up 1 → 2 workers: local {local2 / local1:.2f}x")
+        print(json.dumps(result))
+    finally:
+        if not args.no_ray and "ray" in sys.modules:
+            sys.modules["ray"].shutdown()
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(ray_temp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
