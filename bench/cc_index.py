@@ -33,8 +33,9 @@ from warcio.archiveiterator import ArchiveIterator  # noqa: E402
 from warcio.statusandheaders import StatusAndHeaders  # noqa: E402
 from warcio.warcwriter import WARCWriter  # noqa: E402
 
-WORDS = ("harbour tide ledger lantern orchard meadow quarry ferry saddle thimble cobble winter "
-         "signal beacon market chapel bridge furnace granary pasture").split()
+WORDS = ["harbour", "tide", "ledger", "lantern", "orchard", "meadow", "quarry", "ferry", "saddle", "thimble",
+         "cobble", "winter", "signal", "beacon", "market", "chapel", "bridge", "furnace", "granary",
+         "pasture"]
 
 
 def make_warc(path: Path, n: int, seed: int = 0) -> list[dict]:
