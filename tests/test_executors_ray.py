@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from builder.config import parse_config
+from builder.config import load_config, parse_config
 from builder.executors.ray import LOCAL_RAY_ENV, RayExecutor
 from builder.pipeline import run_pipeline
 from builder.progress import RunProgress
@@ -96,3 +99,23 @@ def test_live_counters_arrive_from_ray_workers(ray_session):
     assert set(seen) == {"p0", "p1"}
     for counts in seen.values():
         assert counts == sorted(counts) and 0 < counts[-1] <= 60
+
+
+def test_loom_run_on_a_ray_cluster_it_starts_itself(inputs, tmp_path):
+    """`loom run --executor ray`: a local cluster for the run (on loopback), live progress, same output."""
+    config_path = tmp_path / "run.yaml"
+    config_path.write_text(json.dumps({"sources": [{"type": "warc", "paths": [str(inputs / "*.warc.gz")]}],
+                                       "filters": {"enabled": False}, "shards": {"max_samples": 3}}))
+    local = run_pipeline(load_config(config_path), tmp_path / "local")
+    ray_tmp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")
+    try:
+        env = {**os.environ, "PYTHONPATH": str(REPO), "RAY_TMPDIR": ray_tmp}
+        done = subprocess.run([sys.executable, "-m", "builder.cli", "run", str(config_path), "--out",
+                               str(tmp_path / "ray"), "--executor", "ray", "--workers", "2"],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    finally:
+        shutil.rmtree(ray_tmp, ignore_errors=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "docs" in done.stderr and "/s)" in done.stderr  # the progress line
+    assert f"{local.samples} samples" in done.stdout
+    assert output_samples(tmp_path / "ray") == output_samples(tmp_path / "local")

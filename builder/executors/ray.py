@@ -8,8 +8,10 @@ is retried once by Ray, then reported as a failed partition; the run goes on.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+import builder
 from builder.executors.config import ExecutorConfig
 from builder.executors.local import FailureFn, ProgressFn, _failed
 from builder.executors.reporting import install_sender
@@ -45,6 +47,7 @@ class RayExecutor:
             else:
                 ray.init(num_cpus=config.workers or None, include_dashboard=False,
                          object_store_memory=config.ray_object_store_mb * 1024 * 1024,
+                         runtime_env={"env_vars": {"PYTHONPATH": _python_path()}},
                          configure_logging=False)
             self._owns_session = True
         cluster_cpus = int(ray.cluster_resources().get("CPU", 1))
@@ -118,6 +121,13 @@ def _call_with_progress(box: Any, fn: Callable[..., Any], *task: Any) -> Any:
         return fn(*task)
     finally:
         install_sender(None)
+
+
+def _python_path() -> str:
+    """This checkout first, so workers of a local cluster import the same loom as the driver."""
+    here = str(Path(builder.__file__).resolve().parent.parent)
+    rest = os.environ.get("PYTHONPATH", "")
+    return f"{here}{os.pathsep}{rest}" if rest else here
 
 
 def _describe(exc: BaseException) -> str:
