@@ -237,3 +237,19 @@ def test_noai_header_and_opt_out_list_refuse_pages(site, tmp_path):
     assert [p.url for p in pages] == [server.url("/other-bot")]
     assert ctx.stats.drops["record.noai"] == 1 and ctx.stats.drops["record.opted_out"] == 1
     assert server.hits["/b"] == 0
+
+
+def test_a_seed_that_redirects_to_another_host_moves_its_site(tmp_path):
+    with LoopbackServer("127.0.0.2") as old, LoopbackServer("127.0.0.3") as new:
+        new.route("/", static(html_page("New home", ["/n1", old.url("/stay-away")]), "text/html"))
+        new.route("/n1", static(html_page("New one", []), "text/html"))
+        old.route("/", redirect(new.url("/"), 301))
+        pages, stats = crawl_pages(crawl_config(old.url("/"), tmp_path / "warc"))
+        assert [p.url for p in pages] == [new.url("/"), new.url("/n1")]
+        assert old.hits["/stay-away"] == 0 and stats.counts["crawl.links_off_site"] == 1
+
+
+def test_seed_lines_may_carry_comments(tmp_path):
+    seeds = tmp_path / "seeds.txt"
+    seeds.write_text("http://a.example/  # the first\n  # nothing\nhttps://b.example/x\tfrom a list\n")
+    assert read_seeds(seeds) == ["http://a.example/", "https://b.example/x"]

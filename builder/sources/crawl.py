@@ -63,6 +63,7 @@ def read_seeds(path: Path) -> list[str]:
         line = line.strip()
         if not line or line.startswith("#"):
             continue
+        line = line.split()[0]  # a URL has no spaces: anything after one is a comment
         if normalise_url(line) is None:
             raise SourceError(f"{path}:{lineno}: not an http(s) URL: {line!r}")
         seeds.append(line)
@@ -243,7 +244,9 @@ class _Crawl:
             return None
         self.pages[final_key] = (payload_digest(result.body), written)
         if task.depth < self.config.max_depth:
-            self._follow(task, final_url, result.body)
+            # A seed that redirects (http -> https, example.org -> www.example.org) moves its site along.
+            site = host_of(final_url) if task.depth == 0 else task.site
+            self._follow(task, site, final_url, result.body)
         provenance = Provenance(url=final_url, source="crawl",
                                 fetched=written.date if written else _now())
         if written is not None:
@@ -252,18 +255,18 @@ class _Crawl:
         stats.count("record.out")
         return Page(final_url, result.body, dict(result.headers), provenance, result.status or 200)
 
-    def _follow(self, task: _Task, page_url: str, body: bytes) -> None:
+    def _follow(self, task: _Task, site: str, page_url: str, body: bytes) -> None:
         links, nofollow = page_links(body, page_url, follow_nofollow=self.config.follow_nofollow,
                                      robots_token=self.fetcher.config.robots_token)
         if nofollow:
             self.stats.count("crawl.links_nofollow", nofollow)
         for link in links:
-            if not in_scope(link, task.site, self.config.scope):
+            if not in_scope(link, site, self.config.scope):
                 self.stats.count("crawl.links_off_site")
             elif looks_binary(link):
                 self.stats.count("crawl.links_binary")
             else:
-                self._enqueue(link, task.depth + 1, task.site)
+                self._enqueue(link, task.depth + 1, site)
 
 
 def archive_result(writer: CrawlWarcWriter, result: FetchResult, url: str,
