@@ -338,3 +338,9 @@ def test_reduce_can_be_limited_to_named_partitions(tmp_path):
     assert passes.summary()["doc_drops"]["duplicate_url"] == 1
     with pytest.raises(DedupStateError, match="never mapped"):
         passes.reduce(["now", "missing"])
+
+
+def test_reduce_with_nothing_mapped(tmp_path):
+    passes = DedupPasses(DedupConfig(enabled=True), tmp_path / "never-created")
+    passes.reduce()
+    assert passes.summary()["documents"] == 0 and passes.summary()["partitions"] == 0

@@ -167,6 +167,7 @@ class Reducer:
             "seconds": {k: round(v, 4) for k, v in timings.items()},
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         }
+        self.work_dir.mkdir(parents=True, exist_ok=True)
         write_json(self.work_dir / SUMMARY_FILE, self.summary)
         return self.summary
 
