@@ -55,12 +55,13 @@ def _segment_sums(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> n
 
 def _window_hashes(symbols: np.ndarray, n: int) -> np.ndarray:
     m = len(symbols) - n + 1
-    h = np.zeros(max(m, 0), dtype=np.uint64)
     if m <= 0:
-        return h
+        return np.zeros(0, dtype=np.uint64)
+    h = symbols[:m].copy()
     with np.errstate(over="ignore"):
-        for i in range(n):
-            h = h * _BASE + symbols[i:i + m]
+        for i in range(1, n):  # in place: no new array per step
+            np.multiply(h, _BASE, out=h)
+            np.add(h, symbols[i:i + m], out=h)
         # MurmurHash3's finaliser: every input bit reaches the top bits that the keys keep.
         h ^= h >> np.uint64(33)
         h *= _FMIX
@@ -104,9 +105,14 @@ def _top_shares(seg: np.ndarray, counts: np.ndarray, windows: np.ndarray) -> np.
     if len(counts) == 0:
         return out
     distinct = np.bincount(seg, minlength=n_seg)
-    repeated = np.bincount(seg, weights=counts > 1, minlength=n_seg).astype(np.int64)
+    is_repeated = counts > 1
+    repeated = np.bincount(seg, weights=is_repeated, minlength=n_seg).astype(np.int64)
     k = np.minimum(np.floor(np.sqrt(distinct)).astype(np.int64), repeated)
-    # One sort: by segment, then by decreasing count (seg is already ascending in `seg`).
+    # k never exceeds the repeated n-grams, so the top k are among them: sort only those,
+    # by segment (already ascending) and then by decreasing count.
+    seg, counts = seg[is_repeated], counts[is_repeated]
+    if len(counts) == 0:
+        return out
     order = np.argsort(seg * (int(counts.max()) + 1) - counts, kind="stable")
     seg_sorted, counts_sorted = seg[order], counts[order]
     group_start = np.searchsorted(seg_sorted, np.arange(n_seg))
@@ -114,19 +120,6 @@ def _top_shares(seg: np.ndarray, counts: np.ndarray, windows: np.ndarray) -> np.
     top = rank < k[seg_sorted]
     sums = np.bincount(seg_sorted[top], weights=counts_sorted[top], minlength=n_seg)
     np.divide(sums, windows, out=out, where=windows > 0)
-    return out
-
-
-def word_repetition_ratios(words: Sequence[Sequence[str]], n: int) -> np.ndarray:
-    """`text_measures.word_repetition_ratio(w, n)` for every word list w."""
-    vocabulary: dict[str, int] = {}
-    ids = [vocabulary.setdefault(w, len(vocabulary)) for ws in words for w in ws]
-    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-    seg, counts, windows = _grouped_ngram_counts(np.asarray(ids, dtype=np.uint64), lengths, n)
-    out = np.zeros(len(words), dtype=np.float64)
-    if len(counts):
-        repeated = np.bincount(seg, weights=np.where(counts > 1, counts, 0), minlength=len(words))
-        np.divide(repeated, windows, out=out, where=windows > 0)
     return out
 
 

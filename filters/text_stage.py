@@ -123,24 +123,27 @@ class TextFilterStage:
     def _measure(self, nodes: list[TextNode]) -> dict[int, TextCounts]:
         """Words of each paragraph, and what numpy measures faster for all of them at once.
 
-        (Word repetition stays per paragraph: most paragraphs repeat no 5-gram, which a set
-        tells faster than any batching.)
+        In drop mode, what fails on its word count (the first check) is measured no further.
+        Word repetition and the word-list counts stay per paragraph, where `evaluate` computes
+        them lazily: a set tells "no 5-gram repeats" faster than any batching (measured).
         """
         counts = {id(n): TextCounts(words=tm.words_of(n.text), chars=len(n.text)) for n in nodes}
         if not nodes or len(nodes) >= bm.MAX_SEGMENTS:
             return counts  # nothing to batch (or too much): evaluate() measures one by one
         flags, para = self._count_flags, self.paragraph
-        if flags["special_chars"] or flags["punctuation"]:
-            special, punct, tokens = bm.char_class_counts([n.text for n in nodes])
-            for node, sp, pu, to in zip(nodes, special.tolist(), punct.tolist(), tokens.tolist()):
-                c = counts[id(node)]
-                c.special, c.punct, c.tokens, c.classes_done = sp, pu, to, True
-        # What fails on its word count needs no more scores when dropping (OBELICS's order).
         words_cfg = para.filters.words
         if self.drop and para.enabled["words"]:
             nodes = [n for n in nodes if words_cfg.min <= len(counts[id(n)].words) <= words_cfg.max]
-        if nodes and para.enabled["char_repetition"]:
-            ratios = bm.char_repetition_ratios([n.text for n in nodes], para.filters.char_repetition.n)
+        if not nodes:
+            return counts
+        texts = [n.text for n in nodes]
+        if flags["special_chars"] or flags["punctuation"]:
+            special, punct, tokens = bm.char_class_counts(texts)
+            for node, sp, pu, to in zip(nodes, special.tolist(), punct.tolist(), tokens.tolist()):
+                c = counts[id(node)]
+                c.special, c.punct, c.tokens, c.classes_done = sp, pu, to, True
+        if para.enabled["char_repetition"]:
+            ratios = bm.char_repetition_ratios(texts, para.filters.char_repetition.n)
             for node, ratio in zip(nodes, ratios.tolist()):
                 counts[id(node)].char_repetition = ratio
         return counts

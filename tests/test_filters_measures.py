@@ -97,7 +97,3 @@ def test_batch_measures_equal_the_scalar_ones() -> None:
         assert chars[i] == pytest.approx(tm.char_repetition_ratio(text, 10)), text
         assert special[i] == tm.special_char_count(text)
         assert (punct[i], tokens[i]) == tm.punctuation_counts(text)
-    words = [tm.words_of(t) for t in texts]
-    ratios = bm.word_repetition_ratios(words, 5)
-    for i, ws in enumerate(words):
-        assert ratios[i] == pytest.approx(tm.word_repetition_ratio(ws, 5))
