@@ -344,3 +344,12 @@ def test_reduce_with_nothing_mapped(tmp_path):
     passes = DedupPasses(DedupConfig(enabled=True), tmp_path / "never-created")
     passes.reduce()
     assert passes.summary()["documents"] == 0 and passes.summary()["partitions"] == 0
+
+
+def test_reduce_refuses_keys_that_map_did_not_compute(tmp_path):
+    rng = random.Random(16)
+    DedupPasses(config(near_duplicates={}), tmp_path).map_partition("p", [unique_doc(rng, i) for i in range(3)])
+    with pytest.raises(DedupStateError, match="urls"):
+        DedupPasses(config(urls={}), tmp_path).reduce()
+    with pytest.raises(DedupStateError, match="parameters"):
+        DedupPasses(config(paragraphs={}), tmp_path).reduce()

@@ -187,6 +187,7 @@ class PartitionMapper:
             "minhash": {"ngram": self.near.ngram, "bands": self.near.bands, "rows": self.near.rows,
                         "seed": self.near.seed},
             "paragraphs": self.config.paragraphs.enabled,
+            "urls": self.config.urls.enabled,
             "paragraph_min_chars": self.config.paragraphs.min_chars,
         })
 

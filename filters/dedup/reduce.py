@@ -182,7 +182,10 @@ class Reducer:
                     and paragraphs != (True, self.config.paragraphs.min_chars)):
                 raise DedupStateError(
                     f"partition {part.name!r} was mapped with other dedup parameters "
-                    f"({meta['minhash']}); map it again with the current config")
+                    f"({meta['minhash']}, paragraphs {paragraphs}); map it again with the current config")
+            if self.config.urls.enabled and not meta.get("urls", True):
+                raise DedupStateError(
+                    f"partition {part.name!r} was mapped with dedup.urls off; map it again to dedup URLs")
 
     # ------------------------------------------------------------------ loading
     def _load_documents(self, parts: list[MappedPartition]) -> tuple[pa.ChunkedArray, np.ndarray, np.ndarray]:
