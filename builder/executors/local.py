@@ -119,6 +119,10 @@ class LocalExecutor:
                         for task in running.values():
                             (source if solo else suspects).append(task)
                         running.clear()
+                except BaseException:  # Ctrl-C, or the caller stopped iterating: stop the workers now
+                    _kill_workers(pool)
+                    broken = True
+                    raise
                 finally:
                     pool.shutdown(wait=not broken, cancel_futures=True)
             _drain(progress_queue, on_progress)
@@ -135,6 +139,13 @@ def _failed(on_failure: FailureFn | None, task: tuple[Any, ...], message: str) -
     if on_failure is None:
         raise RuntimeError(message)
     return on_failure(task, message)
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """Unfinished partitions are redone by the next run; waiting for them would only delay the stop."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            process.kill()
 
 
 def _drain(progress_queue: Any, on_progress: ProgressFn | None) -> None:
