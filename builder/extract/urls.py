@@ -13,7 +13,7 @@ def resolve(url: str, base: str) -> str | None:
     url = url.strip()
     if not url or url.startswith(("data:", "javascript:", "about:", "blob:", "#")):
         return None
-    if url.startswith(("https://", "http://")) and "\\" not in url and "/." not in url:
+    if url.startswith(("https://", "http://")) and "\\" not in url and "/." not in url and "[" not in url:
         return url.split("#", 1)[0]  # already absolute: urljoin would only cost time
     try:
         absolute = urljoin(base, url.replace("\\", "/") if "\\" in url else url)
