@@ -250,3 +250,21 @@ def test_truncated_shard(shards: Path) -> None:
     failed = _failed(shards)
     assert any("unreadable tar" in p or "missing" in p for p in failed["integrity.samples"])
     assert any(f"{shard.name}: manifest says bytes=" in p for p in failed["integrity.manifest"])
+
+
+def test_stats_that_do_not_match_the_shards(shards: Path) -> None:
+    from builder.stats import Stats
+
+    stats = Stats()
+    stats.count("doc.in", 9)
+    stats.count("doc.out", 5)
+    stats.drop("doc.too_short", 3)
+    stats.count("image.in", 12)
+    stats.count("image.out", 12)
+    (shards / "stats.json").write_text(json.dumps(stats.to_dict()))
+    problems = _failed(shards)["integrity.stats"]
+    assert "stats.json: doc: in=9 but out=5 + dropped=3" in problems
+    assert "stats.json counts doc.out=5, the shards hold 6" in problems
+    stats.count("doc.out", 1)
+    (shards / "stats.json").write_text(json.dumps(stats.to_dict()))
+    assert "integrity.stats" not in _failed(shards)

@@ -27,7 +27,7 @@ def test_good_shards_pass_every_check(good: Path, tmp_path: Path) -> None:
     report = validate_output(good, ValidateConfig(report_dir=str(tmp_path / "r"), **FAST))
     assert report.ok, report.summary_lines()
     names = [c.name for c in report.checks]
-    assert names == ["integrity.manifest", "integrity.samples", "integrity.images", "integrity.keys",
+    assert names == ["integrity.manifest", "integrity.samples", "integrity.images", "integrity.keys", "integrity.stats",
                      "processor.inputs", "processor.max_length", "generation", "training.loss_finite",
                      "training.loss_decreased", "training.gradients"]
     data = json.loads((tmp_path / "r" / "report.json").read_text())

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from builder.document import Document
-from builder.shards.format import FORMAT_NAME, FORMAT_VERSION, KEY_RE, MANIFEST_NAME, split_member
+from builder.shards.format import FORMAT_NAME, FORMAT_VERSION, KEY_RE, MANIFEST_NAME, STATS_NAME, split_member
+from builder.stats import Stats
 from builder.validate.report import CheckResult, Problems
 from builder.validate.schema import image_refs, sample_problems
 
@@ -88,6 +89,7 @@ class IntegrityChecker:
             counts[name] = self._scan_shard(path)
         if manifest:
             self._compare_manifest(manifest, listed, counts)
+        stats = self._check_stats(sum(c.samples for c in counts.values()))
         documents = [doc for _, doc in sorted(self.reservoir, key=lambda t: t[0])]
         checks = [
             self.manifest.result("integrity.manifest", f"{len(counts)} shard(s) match the manifest",
@@ -98,8 +100,29 @@ class IntegrityChecker:
             self.images.result("integrity.images", f"{self.n_images} image member(s) decode",
                                images=self.n_images),
             self.keys.result("integrity.keys", f"{len(self.seen_keys)} unique key(s)"),
+            stats,
         ]
         return IntegrityResult(checks, documents, self.n_samples, self.n_images, counts)
+
+    def _check_stats(self, samples: int) -> CheckResult:
+        """The run's own books against the shards: nothing lost without a counted reason."""
+        problems = Problems()
+        path = self.out_dir / STATS_NAME
+        if not path.is_file():
+            return CheckResult("integrity.stats", True, f"no {STATS_NAME} (shards not written by `loom run`)")
+        try:
+            stats = Stats.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
+            problems.add(f"{STATS_NAME} is not readable: {exc}")
+            return problems.result("integrity.stats", "")
+        for imbalance in stats.imbalances():
+            problems.add(f"{STATS_NAME}: {imbalance}")
+        if stats.counts["doc.out"] != samples:
+            problems.add(f"{STATS_NAME} counts doc.out={stats.counts['doc.out']}, the shards hold {samples}")
+        if stats.counts["image.out"] != self.n_images:
+            problems.add(f"{STATS_NAME} counts image.out={stats.counts['image.out']}, "
+                         f"the shards hold {self.n_images} image member(s)")
+        return problems.result("integrity.stats", f"{STATS_NAME} balances and matches the shards")
 
     def _read_manifest(self) -> dict[str, Any] | None:
         path = self.out_dir / MANIFEST_NAME

@@ -38,8 +38,10 @@ def validate_output(out_dir: Path, config: ValidateConfig | None = None) -> Vali
     if integrity.documents:
         _model_checks(report, integrity.documents, config, timings)
     else:
+        why = ("the output holds no sample" if not integrity.total_samples
+               else "no sample passed the integrity checks")
         for name in MODEL_CHECKS:
-            report.add(skipped(name, "no valid document to sample"))
+            report.add(skipped(name, why))
 
     folder = Path(config.report_dir) if config.report_dir else out_dir / "validation"
     report.write(folder)
