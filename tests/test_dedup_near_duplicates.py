@@ -20,8 +20,10 @@ from builder.context import RunContext
 from builder.document import Document, Provenance, TextNode
 from filters.dedup import DedupConfig, DedupPasses
 
-# The word definition of filters/dedup/shingles.py: runs of ASCII letters/digits or non-ASCII.
-_WORD = re.compile(r"[0-9a-z\u0080-\U0010ffff]+")
+# The word definition of filters/dedup/shingles.py: each CJK character, or a run of ASCII
+# letters/digits and non-ASCII characters other than no-break space and general, CJK and
+# full-width punctuation.
+_WORD = re.compile(r"[\u3040-\u9fff]|[0-9a-z\u0080-\u009f\u00a1-\u1fff\u2070-\u2fff\ua000-\ufeff\uff80-\U0010ffff]+")
 SUBSTITUTION_RATES = (0.002, 0.006, 0.012, 0.03, 0.06, 0.1, 0.16, 0.25, 0.4)
 
 

@@ -264,3 +264,27 @@ def test_phash_identity_on_real_images(shared_dir):
     print(f"\nperceptual identity, max_distance 2: {joined:.2f} of {n} halved JPEG copies join their original")
     assert joined >= 0.7
     assert len(set(reps[:n].tolist())) == n  # distinct pictures are never merged
+
+
+def test_cjk_characters_are_words_and_wide_punctuation_separates():
+    def same(a: str, b: str) -> bool:
+        return word_hashes([a])[0].tolist() == word_hashes([b])[0].tolist()
+
+    assert same("你好，世界！", "你 好 世 界")
+    assert same("ab中文c", "ab 中 文 c")
+    assert same("今日は。晴れ", "今 日 は 晴 れ")
+    assert same("“Quoted” text—more…", "quoted text more")
+    assert same("no\xa0break", "no break")
+    assert same("한국어 텍스트", "한국어  텍스트") and word_hashes(["한국어 텍스트"])[0].size == 2
+    assert word_hashes(["café crème"])[0].size == 2
+
+
+def test_near_duplicate_chinese_text_is_found():
+    rng = random.Random(3)
+    chars = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
+    base = "".join(rng.choices(chars, k=800))
+    edited = base[:400] + "的" + base[401:]
+    other = "".join(rng.choices(chars, k=800))
+    sig, _ = signatures([base, edited, other], 5, 112, 1)
+    assert estimated_jaccard(sig[0], sig[1]) > 0.9
+    assert estimated_jaccard(sig[0], sig[2]) < 0.1

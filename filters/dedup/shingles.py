@@ -1,7 +1,9 @@
 """Word n-gram hashes for a batch of texts, vectorised with numpy.
 
-Words are maximal runs of ASCII letters/digits or non-ASCII bytes, compared lower-cased,
-so punctuation and whitespace do not change a shingle. Each word gets a polynomial hash of
+Words are maximal runs of ASCII letters/digits or non-ASCII characters, compared
+lower-cased, so punctuation and whitespace (also no-break spaces, curly quotes, dashes,
+CJK and full-width punctuation) do not change a shingle; each Chinese/Japanese character is
+a word of its own. Each word gets a polynomial hash of
 its UTF-8 bytes computed from prefix sums (wrapping arithmetic), spread to 64 bits by
 splitmix64; an n-gram combines its words' hashes with fixed odd multipliers. No Python loop
 over words: about 30 ns a word.
@@ -57,17 +59,54 @@ def _capacity(n: int) -> int:
     return 1 << max(16, (n - 1).bit_length())
 
 
+def _cjk_characters(buf: np.ndarray, padded: np.ndarray) -> np.ndarray:
+    """Offsets of CJK characters (kana, ideographs: U+3040-U+9FFF), each of which is a word.
+
+    Chinese and Japanese do not put spaces between words, so a character is the unit, as
+    datatrove's CJK tokenisers make it in effect. General punctuation (U+2000-U+206F: curly
+    quotes, dashes, ellipsis), CJK punctuation (U+3000-U+303F) and full-width forms
+    (U+FF00-U+FF7F: "，", "！") are marked as separators in `padded` on the way. Only the
+    (rare) bytes >= 0xE2 are looked at, so Latin text pays one comparison per byte.
+    """
+    lead = np.flatnonzero(buf >= 0xE2)
+    lead = lead[(buf[lead] <= 0xEF) & (lead + 2 < buf.size)]  # 3-byte sequences only
+    if lead.size == 0:
+        return lead
+    first, second = buf[lead], buf[lead + 1]
+    separator = (((first == 0xE2) & ((second == 0x80) | (second == 0x81)))
+                 | ((first == 0xE3) & (second == 0x80))
+                 | ((first == 0xEF) & ((second == 0xBC) | (second == 0xBD))))
+    for k in range(3):
+        padded[1 + lead[separator] + k] = False
+    return lead[~separator & (first >= 0xE3) & (first <= 0xE9)]
+
+
+def _split_cjk(starts: np.ndarray, ends: np.ndarray, cjk: np.ndarray,
+               padded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Word bounds with every CJK character a word of its own."""
+    after = cjk + 3
+    is_word = padded[1:-1]
+    next_is_word = after[is_word[np.minimum(after, is_word.size - 1)] & (after < is_word.size)]
+    prev_is_word = cjk[(cjk > 0) & is_word[np.maximum(cjk - 1, 0)]]
+    starts = np.union1d(np.union1d(starts, cjk), next_is_word)
+    ends = np.union1d(np.union1d(ends, after), prev_is_word)
+    return starts, ends
+
+
 def word_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Hashes of every word of every text, and the index of the text each word is in."""
-    encoded = [t.lower().encode("utf-8", "replace") for t in texts]
+    encoded = [t.lower().replace("\xa0", " ").encode("utf-8", "replace") for t in texts]
     data = b" ".join(encoded)
     if not data:
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
     buf = np.frombuffer(data, dtype=np.uint8)
     padded = np.zeros(buf.size + 2, dtype=bool)
     np.take(_WORD_BYTE, buf, out=padded[1:-1])
+    cjk = _cjk_characters(buf, padded)
     starts = np.flatnonzero(padded[1:] > padded[:-1])  # a word byte after a non-word byte
     ends = np.flatnonzero(padded[:-1] > padded[1:])
+    if cjk.size:
+        starts, ends = _split_cjk(starts, ends, cjk, padded)
     if starts.size == 0:
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
     pw, inv = _powers(_capacity(buf.size + 1))
