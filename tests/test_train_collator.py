@@ -101,3 +101,13 @@ def test_the_no_tokenisation_bound_is_never_below_the_real_length(processor: Any
     for text in texts:
         for nodes in ([TextNode(text)], [TextNode(text), image, image, TextNode(text)]):
             assert fitter.upper_bound(nodes) >= fitter.length(nodes)
+
+
+def test_chat_without_an_assistant_turn_still_has_labels(processor: Any, model: Any) -> None:
+    collator = Idefics2Collator(processor, max_length=512, chat=True)
+    only_text = synthetic_document(6, n_images=0)
+    image_last = Document("k", "https://example.org/k", [TextNode("look"), synthetic_document(6).images[0]])
+    batch = collator([only_text, image_last])
+    assert ((batch["labels"] != IGNORE_INDEX).sum(1) > 0).all()
+    assert collator.counts["chat.no_assistant_turn"] == 2
+    assert torch.isfinite(model(**batch).loss)

@@ -93,7 +93,12 @@ class Idefics2Collator:
                 user = chat_messages(seq)[:1]
                 prompt = self.processor.apply_chat_template(user, tokenize=False, add_generation_prompt=True)
                 n_prompt = len(self.processor(text=[prompt])["input_ids"][0])
-                labels[row, :n_prompt] = IGNORE_INDEX
+                if (labels[row, n_prompt:] != IGNORE_INDEX).any():
+                    labels[row, :n_prompt] = IGNORE_INDEX
+                else:
+                    # Nothing after the first image (or no image): masking the User turn would
+                    # leave no label at all, and a batch of those a NaN loss. Train on all of it.
+                    self.counts["chat.no_assistant_turn"] += 1
         return labels
 
     def decoded_nodes(self, nodes: Sequence[Node]) -> list[Node]:
