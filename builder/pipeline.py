@@ -302,9 +302,7 @@ def output_config(config: LoomConfig) -> dict[str, Any]:
 def prepare_output(config: LoomConfig, output: RunOutput, overwrite: bool) -> RunState:
     """Claim the output; refuse one that holds a run of another config."""
     if overwrite:
-        output.remove_all()
-        if output.is_local and not output.is_empty():  # a read-only leftover would fail later anyway
-            raise ConfigError(f"{output}: could not be emptied")
+        output.clear()
     state = RunState(output)
     public = output_config(config)
     owner = state.owner_config()
@@ -329,6 +327,12 @@ def run_pipeline(config: LoomConfig, out_dir: str | Path, *, overwrite: bool = F
     output = RunOutput.of(out_dir, config.executor.work_dir)
     if not config.sources:
         raise ConfigError("the config lists no sources")
+    with RunState(output).exclusive():
+        return _run_claimed(config, output, overwrite, progress, started)
+
+
+def _run_claimed(config: LoomConfig, output: RunOutput, overwrite: bool, progress: Any,
+                 started: float) -> RunSummary:
     state = prepare_output(config, output, overwrite)
     partitions = plan_partitions(config)
     staged = config.dedup.enabled

@@ -129,9 +129,11 @@ class RunOutput:
         if self.exists(rel):
             self.fs.rm(self.path(rel))
 
-    def remove_all(self) -> None:
+    def clear(self) -> None:
+        """Delete everything inside the output (the folder itself stays: a run holds a lock on it)."""
         if self.exists():
-            self.fs.rm(self.root, recursive=True)
+            for entry in self.fs.ls(self.root, detail=False):
+                self.fs.rm(entry, recursive=True)
 
     def upload(self, local: Path, rel: str) -> None:
         """Copy a finished local file to `rel` (non-local outputs)."""

@@ -12,9 +12,12 @@ rerun redoes from scratch (its stray shards are removed first). The record is th
 
 from __future__ import annotations
 
+import contextlib
+import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
+from builder.config_base import ConfigError
 from builder.run_output import RunOutput
 from builder.shards.writer import ShardInfo
 from builder.stats import Stats
@@ -49,6 +52,10 @@ class PartitionResult:
             shards=[ShardInfo(**s) for s in data["shards"]],
             stats=Stats.from_dict(data["stats"]),
         )
+
+
+class OutputBusy(ConfigError):
+    """Another loom run is writing to this output right now."""
 
 
 class RunState:
@@ -92,3 +99,26 @@ class RunState:
 
     def claim(self, config: dict[str, Any]) -> None:
         self.output.write_json(RUN_RECORD, {"config": config})
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the output for one run at a time: a lock on the output folder itself (local outputs).
+
+        The kernel frees it when the run ends, however it ends; no stale lock after a crash.
+        """
+        if not self.output.is_local:
+            yield
+            return
+        import fcntl
+
+        folder = self.output.local_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise OutputBusy(f"{self.output}: another loom run is writing to it") from None
+            yield
+        finally:
+            os.close(fd)

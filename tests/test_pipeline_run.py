@@ -12,6 +12,8 @@ from builder.cli import main as loom_main
 from builder.config import ConfigError
 from builder.pipeline import run_pipeline
 from builder.progress import RunProgress
+from builder.run_output import RunOutput
+from builder.run_state import OutputBusy, RunState
 from tests.support.warc_partitions import (
     output_samples,
     partitions_config,
@@ -156,3 +158,12 @@ def test_progress_sees_every_partition_and_the_final_counts(inputs, tmp_path):
     assert progress.finished["docs"] == summary.stats.counts["doc.in"]
     assert progress.finished["drops"] == sum(summary.stats.drops.values())
     assert progress.running == {}
+
+
+def test_one_run_at_a_time_per_output(inputs, tmp_path):
+    config = partitions_config(inputs)
+    config.executor.workers = 1
+    out = tmp_path / "out"
+    with RunState(RunOutput.of(out)).exclusive(), pytest.raises(OutputBusy, match="another loom run"):
+        run_pipeline(config, out)
+    assert run_pipeline(config, out).samples > 0  # the lock went with its holder
