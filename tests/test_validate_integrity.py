@@ -268,3 +268,15 @@ def test_stats_that_do_not_match_the_shards(shards: Path) -> None:
     stats.count("doc.out", 1)
     (shards / "stats.json").write_text(json.dumps(stats.to_dict()))
     assert "integrity.stats" not in _failed(shards)
+
+
+def test_cli_and_validation_modules_do_not_import_torch(repo_dir: Path) -> None:
+    """`loom run` without validation must not pay for torch/transformers imports."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from builder.cli import build_parser; build_parser(); "
+            "import builder.validate.run, builder.export.parquet, builder.train.collator; "
+            "print(sorted(m for m in ('torch', 'transformers', 'datasets') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=repo_dir, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
