@@ -95,8 +95,8 @@ def char_repetition_ratio(text: str, n: int) -> float:
 
 def word_repetition_ratio(words: Sequence[str], n: int) -> float:
     m = len(words) - n + 1
-    if m <= 0:
-        return 0.0
+    if m <= 0 or len(set(words)) == len(words):
+        return 0.0  # no word twice, no n-gram twice
     grams = list(zip(*(words[i:i + m] for i in range(n)))) if n > 1 else list(words)
     if len(set(grams)) == m:
         return 0.0  # nothing repeats
@@ -124,6 +124,8 @@ def count_in(words: Sequence[str], vocabulary: frozenset[str]) -> int:
 
 def spam_word_count(words: Sequence[str], phrases: dict[str, tuple[tuple[str, ...], ...]]) -> int:
     """How many words sit inside a spam phrase (each word counted once)."""
+    if phrases.keys().isdisjoint(words):
+        return 0  # no phrase starts anywhere (the usual case)
     covered = 0
     i, n = 0, len(words)
     while i < n:

@@ -69,18 +69,34 @@ def _ratio(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
-# (filter name, score key, does the score pass?) in the order OBELICS applies them.
-Check = tuple[str, str, Callable[[TextFilters, float], bool]]
+def _at_most(limit: float) -> Callable[[float], bool]:
+    return lambda value: value <= limit
+
+
+def _at_least(limit: float) -> Callable[[float], bool]:
+    return lambda value: value >= limit
+
+
+def _below(limit: float) -> Callable[[float], bool]:
+    return lambda value: value < limit
+
+
+def _between(low: float, high: float) -> Callable[[float], bool]:
+    return lambda value: low <= value <= high
+
+
+# (filter name, score key, the score's test bound to a level's thresholds), in OBELICS's order.
+Check = tuple[str, str, Callable[[TextFilters], Callable[[float], bool]]]
 CHECKS: tuple[Check, ...] = (
-    ("words", "words", lambda f, s: f.words.min <= s <= f.words.max),
-    ("char_repetition", "char_repetition", lambda f, s: s <= f.char_repetition.max),
-    ("word_repetition", "word_repetition", lambda f, s: s <= f.word_repetition.max),
-    ("special_chars", "special_char_ratio", lambda f, s: s <= f.special_chars.max),
-    ("stopwords", "stopword_ratio", lambda f, s: s >= f.stopwords.min),
-    ("flagged_words", "flagged_word_ratio", lambda f, s: s <= f.flagged_words.max),
-    ("punctuation", "punctuation_ratio", lambda f, s: s >= f.punctuation.min),
-    ("common_words", "common_word_ratio", lambda f, s: s >= f.common_words.min),
-    ("spam", "spam_ratio", lambda f, s: s < f.spam.less_than),
+    ("words", "words", lambda f: _between(f.words.min, f.words.max)),
+    ("char_repetition", "char_repetition", lambda f: _at_most(f.char_repetition.max)),
+    ("word_repetition", "word_repetition", lambda f: _at_most(f.word_repetition.max)),
+    ("special_chars", "special_char_ratio", lambda f: _at_most(f.special_chars.max)),
+    ("stopwords", "stopword_ratio", lambda f: _at_least(f.stopwords.min)),
+    ("flagged_words", "flagged_word_ratio", lambda f: _at_most(f.flagged_words.max)),
+    ("punctuation", "punctuation_ratio", lambda f: _at_least(f.punctuation.min)),
+    ("common_words", "common_word_ratio", lambda f: _at_least(f.common_words.min)),
+    ("spam", "spam_ratio", lambda f: _below(f.spam.less_than)),
 )
 
 
@@ -92,6 +108,14 @@ class TextScorer:
         self.languages = languages
         self.enabled = {name: getattr(filters, name).enabled for name, _, _ in CHECKS}
         self.enabled["lang"] = filters.lang.enabled
+        # Each check bound to its thresholds once, not looked up in the config per text.
+        self._passes = {name: bind(filters) for name, _, bind in CHECKS}
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"filters": self.filters, "languages": self.languages}  # the bound tests are rebuilt
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__(state["filters"], state["languages"])  # type: ignore[misc, arg-type]
 
     def evaluate(self, text: str, lists: WordListSet, counts: TextCounts | None = None,
                  lang: tuple[str, float] | None = None, stop_early: bool = False,
@@ -104,7 +128,7 @@ class TextScorer:
         at the first failure, as OBELICS did (what is dropped needs no more scores).
         `count_flags` also counts what another level needs, so its counts can be summed.
         """
-        f, cfg = self.enabled, self.filters
+        f, cfg, passes = self.enabled, self.filters, self._passes
         flags = count_flags or f
         c = counts if counts is not None else TextCounts(words=tm.words_of(text), chars=len(text))
         words = c.words
@@ -115,7 +139,7 @@ class TextScorer:
         def judge(name: str, key: str, value: float) -> bool:
             """Store the score; True when scoring should stop here."""
             s[key] = value
-            if not _PASSES[name](cfg, value):
+            if not passes[name](value):
                 failed.append(name)
                 return stop_early
             return False
@@ -174,8 +198,8 @@ class TextScorer:
 
     def failures(self, scores: dict[str, float]) -> list[str]:
         """Names of the filters `scores` fail, in filter order (the first is the drop reason)."""
-        failed = [name for name, key, passes in CHECKS
-                  if self.enabled[name] and key in scores and not passes(self.filters, scores[key])]
+        failed = [name for name, key, _ in CHECKS
+                  if self.enabled[name] and key in scores and not self._passes[name](scores[key])]
         if self.enabled["lang"]:
             stored = stored_language(scores)
             if stored is not None:
@@ -193,7 +217,6 @@ class TextScorer:
         return not self.enabled["lang"] or stored_language(scores) is not None
 
 
-_PASSES = {name: passes for name, _, passes in CHECKS}
 
 # Scores that are absent when the language has no word list for them.
 _LIST_DEPENDENT = {"stopword_ratio", "flagged_word_ratio", "common_word_ratio", "spam_ratio"}
