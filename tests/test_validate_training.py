@@ -120,3 +120,10 @@ def test_a_checkpoint_folder_takes_the_same_path(good: Path, tmp_path: Path) -> 
 def test_an_unloadable_model_is_a_named_failure(good: Path, tmp_path: Path) -> None:
     report = validate_output(good, ValidateConfig(model=str(tmp_path / "missing"), report_dir=str(tmp_path)))
     assert "model.load" in report.failed_checks
+
+
+def test_sgd_overfitting_one_batch(good: Path, tmp_path: Path) -> None:
+    config = ValidateConfig(optimizer="sgd", learning_rate=0.5, train_batches=1, report_dir=str(tmp_path), **FAST)
+    report = validate_output(good, config)
+    assert report.ok, report.summary_lines()
+    assert report.info["training"]["batches"] == 1

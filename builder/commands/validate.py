@@ -16,7 +16,8 @@ EXIT_USAGE = 2
 _OVERRIDES = {"model": "model", "samples": "samples", "steps": "steps", "device": "device",
               "max_length": "max_length", "length_policy": "length_policy", "batch_size": "batch_size",
               "image_splitting": "image_splitting", "generate": "generate_samples", "seed": "seed",
-              "report_dir": "report_dir", "lr": "learning_rate", "optimizer": "optimizer", "dtype": "dtype"}
+              "report_dir": "report_dir", "lr": "learning_rate", "optimizer": "optimizer", "dtype": "dtype",
+              "train_batches": "train_batches"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--length-policy", choices=["split", "truncate", "drop", "fail"],
                         help="what to do with a longer document (split)")
     parser.add_argument("--batch-size", type=int, help="training batch size (2)")
+    parser.add_argument("--train-batches", type=int,
+                        help="distinct batches the steps cycle through (0: all; 1: overfit one batch)")
     parser.add_argument("--image-splitting", action=argparse.BooleanOptionalAction, default=None,
                         help="Idefics2 image splitting: 4 crops + the whole image (off)")
     parser.add_argument("--generate", type=int, help="samples to generate a continuation for (2)")

@@ -17,6 +17,9 @@ class ValidateConfig(Section):
     samples: int = Field(16, ge=1)  # documents sampled (seeded reservoir) for the model checks
     steps: int = Field(8, ge=0)  # optimiser steps of the training check (0 skips training)
     batch_size: int = Field(2, ge=1)
+    # Distinct batches the training steps cycle through (0: every sampled one; 1: overfit the
+    # fixed batch, the surest "loss falls" signal for a large pretrained model).
+    train_batches: int = Field(0, ge=0)
     learning_rate: float = Field(1e-3, gt=0)
     optimizer: Literal["adamw", "sgd"] = "adamw"  # sgd needs no optimiser state: use it for 8B on one GPU
     device: str = "cpu"  # "cpu", "cuda", "cuda:1", ...

@@ -51,6 +51,8 @@ def check_training(loaded: LoadedModel, sequences: list[ProcessedSequence],
     collator = Idefics2Collator(loaded.processor, config.max_length, config.length_policy, add_eos=True)
     dtype = torch_dtype(config)
     groups = [with_images[i:i + config.batch_size] for i in range(0, len(with_images), config.batch_size)]
+    if config.train_batches:
+        groups = groups[: config.train_batches]
     batches = [to_device(collator.collate([s.nodes for s in g]), config.device, dtype) for g in groups]
     fixed = batches[0]
     model = loaded.model
