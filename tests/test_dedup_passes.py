@@ -353,3 +353,17 @@ def test_reduce_refuses_keys_that_map_did_not_compute(tmp_path):
         DedupPasses(config(urls={}), tmp_path).reduce()
     with pytest.raises(DedupStateError, match="parameters"):
         DedupPasses(config(paragraphs={}), tmp_path).reduce()
+
+
+def test_near_duplicate_chain_keeps_the_far_end(tmp_path):
+    """Full article, 75% and 55% excerpts: each links to the next, but the 55% one copies no kept text."""
+    rng = random.Random(17)
+    full = words(rng, 1200).split()
+    texts = {"full": full, "most": full[: int(0.75 * len(full))], "half": full[: int(0.55 * len(full))]}
+    docs = [doc(k, f"https://{k}.org/a", [TextNode(" ".join(t)), image(f"https://{k}.org/i.jpg")])
+            for k, t in texts.items()]
+    out, ctx = run(config(near_duplicates={}), tmp_path, {"p": docs})
+    summary = DedupPasses(config(near_duplicates={}), tmp_path).summary()
+    assert summary["verified_pairs"] == 2 and summary["near_duplicate_clusters"] == 1  # one chain
+    assert sorted(d.id for d in out) == ["full", "half"]
+    assert docs[1].metadata["duplicate_of"] == "full"

@@ -288,3 +288,26 @@ def test_near_duplicate_chinese_text_is_found():
     sig, _ = signatures([base, edited, other], 5, 112, 1)
     assert estimated_jaccard(sig[0], sig[1]) > 0.9
     assert estimated_jaccard(sig[0], sig[2]) < 0.1
+
+
+def test_cluster_centers_break_chains():
+    from filters.dedup.centers import assign_to_centers
+
+    # Signatures: doc 0 and 1 share 80%, 1 and 2 share 80%, 0 and 2 only 60%; 3 and 4 a pair.
+    sig = np.zeros((5, 10), np.uint32)
+    sig[0] = np.arange(10)
+    sig[1] = sig[0]
+    sig[1, 8:] = 100
+    sig[2] = sig[1]
+    sig[2, :2] = 200
+    sig[3] = 7
+    sig[4] = 7
+    rank = np.arange(5)
+    nodes = np.array([0, 1, 2, 3, 4])
+    roots = np.array([0, 0, 0, 3, 3])
+    dropped, kept, n_kept = assign_to_centers(nodes, roots, rank, lambda d: sig[d], threshold=0.7)
+    assert dict(zip(dropped.tolist(), kept.tolist())) == {1: 0, 4: 3}
+    assert n_kept == 3  # 0, 2 (not like 0 although linked through 1) and 3
+    # With a looser threshold the chain is one copy set.
+    dropped, kept, n_kept = assign_to_centers(nodes, roots, rank, lambda d: sig[d], threshold=0.5)
+    assert dict(zip(dropped.tolist(), kept.tolist())) == {1: 0, 2: 0, 4: 3} and n_kept == 2

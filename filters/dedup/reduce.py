@@ -7,7 +7,9 @@ Passes, in order, each over the documents the previous ones kept:
    documents is removed everywhere; the same image again within a document is removed.
 3. image_sets: same set of remaining images → keep one.
 4. near_duplicates: LSH band collisions → candidate pairs → verified by estimated Jaccard →
-   union-find clusters → keep one per cluster.
+   union-find clusters → within each, the best document kept and every other dropped as a
+   copy of a kept one it is similar to (centers.py; one kept per cluster unless the cluster
+   is a chain of documents that are not all alike).
 5. paragraphs: a paragraph in ``min_documents`` or more kept documents of one domain is
    removed from all of them.
 
@@ -33,6 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from filters.dedup.centers import assign_to_centers
 from filters.dedup.config import DedupConfig
 from filters.dedup.decisions import write_decisions
 from filters.dedup.grouping import (
@@ -314,11 +317,13 @@ class Reducer:
             sb = self._signature_rows(signatures, b[start : start + _VERIFY_CHUNK])
             keep[start : start + _VERIFY_CHUNK] = np.mean(sa == sb, axis=1) >= near.threshold
         nodes, roots = cluster_roots(a[keep], b[keep], self.rank)
-        dup = nodes != roots
-        self._drop(nodes[dup], roots[dup], reason=3)
+        dropped, kept, n_kept = assign_to_centers(
+            nodes, roots, self.rank, lambda docs: self._signature_rows(signatures, docs), near.threshold)
+        self._drop(dropped, kept, reason=3)
         counts["candidate_pairs"] = int(a.size)
         counts["verified_pairs"] = int(keep.sum())
         counts["near_duplicate_clusters"] = int(np.unique(roots).size)
+        counts["near_duplicate_cluster_documents_kept"] = n_kept
 
     def _signature_rows(self, signatures: list[np.ndarray], docs: np.ndarray) -> np.ndarray:
         part = np.searchsorted(self.offsets, docs, side="right") - 1
