@@ -101,10 +101,11 @@ def loom_worker(urls_file: str, threads: int, resize: bool, out_dir: str) -> dic
         decode={"resize_max_side": 980 if resize else None, "keep_original": not resize, "quality": 90},
     )
     # Pages of 4 images each; pages are interleaved across hosts as in a real crawl.
-    docs = [
+    # A generator, as a real source is: documents already written are not kept alive here.
+    docs = (
         Document(f"d{i}", f"http://page/{i}", [TextNode("t"), *(ImageNode(u) for u in urls[i : i + 4])])
         for i in range(0, len(urls), 4)
-    ]
+    )
     ctx = RunContext(LoomConfig())
     out = Path(out_dir)
     ok = 0
@@ -115,7 +116,8 @@ def loom_worker(urls_file: str, threads: int, resize: bool, out_dir: str) -> dic
                 (out / f"{doc.id}-{j}.{node.ext}").write_bytes(node.data or b"")
                 ok += 1
     took = time.monotonic() - start
-    return {"ok": ok, "stage_s": took, "cpu_s": time.process_time(), "drops": dict(ctx.stats.drops)}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {"ok": ok, "stage_s": took, "cpu_s": usage.ru_utime + usage.ru_stime, "drops": dict(ctx.stats.drops)}
 
 
 I2D_SCRIPT = r"""
@@ -132,9 +134,10 @@ if __name__ == "__main__":
     took = time.monotonic() - start
     import glob
     ok = len([p for p in glob.glob(out_dir + "/*/*") if p.endswith((".jpg", ".png", ".webp"))])
-    rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-              resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    print("RESULT " + json.dumps({"ok": ok, "stage_s": took, "rss_kib": rss}))
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    rss = max(me.ru_maxrss, kids.ru_maxrss)
+    cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    print("RESULT " + json.dumps({"ok": ok, "stage_s": took, "rss_kib": rss, "cpu_s": cpu}))
 """
 
 
@@ -206,12 +209,15 @@ def main() -> int:
                     "ratio": round(loom_rate / i2d_rate, 2) if i2d_rate else None,
                     "loom_ok": loom["ok"], "i2d_ok": i2d["ok"],
                     "loom_rss_mib": round(loom["rss_kib"] / 1024), "i2d_rss_mib": round(i2d["rss_kib"] / 1024),
+                    "loom_cpu_ms_per_img": round(1000 * loom["cpu_s"] / max(1, loom["ok"]), 1),
+                    "i2d_cpu_ms_per_img": round(1000 * i2d["cpu_s"] / max(1, i2d["ok"]), 1),
                     "loom_drops": loom["drops"],
                 }
                 r = results[label]
                 print(f"[{label:8}] loom {r['loom_img_s']:7.1f} img/s ({loom['ok']} ok, {loom_wall:.1f} s, "
-                      f"peak RSS {r['loom_rss_mib']} MiB) | img2dataset {r['i2d_img_s']:7.1f} img/s "
-                      f"({i2d['ok']} ok, {i2d_wall:.1f} s, peak RSS {r['i2d_rss_mib']} MiB) | ratio {r['ratio']}")
+                      f"{r['loom_cpu_ms_per_img']} CPU ms/img, peak RSS {r['loom_rss_mib']} MiB) | "
+                      f"img2dataset {r['i2d_img_s']:7.1f} img/s ({i2d['ok']} ok, {i2d_wall:.1f} s, "
+                      f"{r['i2d_cpu_ms_per_img']} CPU ms/img, peak RSS {r['i2d_rss_mib']} MiB) | ratio {r['ratio']}")
     finally:
         stop.set()
         server.join(timeout=10)

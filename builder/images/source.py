@@ -6,7 +6,7 @@ import base64
 import binascii
 import contextlib
 import os
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -37,8 +37,11 @@ def _data_uri(src: str) -> bytes:
     return unquote_to_bytes(payload)
 
 
-def decode_slots(config: ImagesConfig) -> threading.Semaphore:
-    return threading.BoundedSemaphore(max(1, config.decode_workers or os.cpu_count() or 2))
+def decode_pool(config: ImagesConfig) -> ThreadPoolExecutor:
+    """The few threads that decode. Keeping big bitmaps on few threads bounds CPU work and keeps
+    the allocator from spreading freed image memory over one arena per fetch thread."""
+    workers = max(1, config.decode_workers or os.cpu_count() or 2)
+    return ThreadPoolExecutor(workers, thread_name_prefix="loom-decode")
 
 
 class ImageSource:
@@ -50,14 +53,13 @@ class ImageSource:
         fetcher: Fetcher,
         cache: ImageCache | None,
         archive: ImageArchive | None,
-        decoding: threading.Semaphore | None = None,
+        decoder: ThreadPoolExecutor | None = None,
     ) -> None:
         self.config = config
         self.fetcher = fetcher
         self.cache = cache
         self.archive = archive
-        # Shared by every source of one stage: bounds CPU work and the bitmaps held at once.
-        self._decoding = decoding or decode_slots(config)
+        self._decoder = decoder  # None: decode on the calling thread
 
     def _header_check(self, status: int, headers: Any, items: list[tuple[str, str]]) -> str | None:
         return response_opt_out(headers, items, self.config.policy, self.config.fetch.robots_token)
@@ -94,8 +96,10 @@ class ImageSource:
         if reason is not None or data is None:
             return ImageOutcome(reason=reason or "empty", source=source)
         try:
-            with self._decoding:
+            if self._decoder is None:
                 decoded = decode_image(data, self.config.decode)
+            else:
+                decoded = self._decoder.submit(decode_image, data, self.config.decode).result()
         except ImageRejected as exc:
             return ImageOutcome(reason=exc.reason, source=source)
         decoded.info["source"] = source

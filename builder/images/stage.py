@@ -19,7 +19,7 @@ from builder.document import Document, ImageNode
 from builder.images.cache import ImageCache
 from builder.images.config import ImagesConfig
 from builder.images.policy import page_opt_out
-from builder.images.source import ImageOutcome, ImageSource, decode_slots
+from builder.images.source import ImageOutcome, ImageSource, decode_pool
 from builder.net.fetcher import Fetcher
 from builder.net.optout import OptOutList
 
@@ -34,7 +34,7 @@ class ImageStage:
         self._fetcher: Fetcher | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._cache: ImageCache | None = None
-        self._decoding = decode_slots(config)
+        self._decoder: ThreadPoolExecutor | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -51,11 +51,15 @@ class ImageStage:
         if self.config.cache_dir:
             self._cache = ImageCache(resolve(self.config.cache_dir) if resolve else self.config.cache_dir)
         self._pool = ThreadPoolExecutor(self.config.threads, thread_name_prefix="loom-image")
+        self._decoder = decode_pool(self.config)
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        if self._decoder is not None:
+            self._decoder.shutdown(wait=True, cancel_futures=True)
+            self._decoder = None
         if self._fetcher is not None:
             self._fetcher.close()
             self._fetcher = None
@@ -71,7 +75,7 @@ class ImageStage:
     def __call__(self, docs: Iterable[Document], ctx: RunContext) -> Iterator[Document]:
         self._start(ctx)
         assert self._fetcher is not None and self._pool is not None
-        source = ImageSource(self.config, self._fetcher, self._cache, ctx.image_archive, self._decoding)
+        source = ImageSource(self.config, self._fetcher, self._cache, ctx.image_archive, self._decoder)
         window: deque[_Pending] = deque()
         shared: dict[str, list] = {}  # url -> [future, documents in the window using it]
         max_images = max(4 * self.config.threads, 64)
@@ -79,7 +83,7 @@ class ImageStage:
         for doc in docs:
             self._fetcher.observer = ctx.extras.get("response_observer")  # set by a crawl source: archives responses
             if source.archive is not ctx.image_archive:  # a new partition may bring a new archive
-                source = ImageSource(self.config, self._fetcher, self._cache, ctx.image_archive, self._decoding)
+                source = ImageSource(self.config, self._fetcher, self._cache, ctx.image_archive, self._decoder)
             item = self._submit(doc, source, shared)
             window.append(item)
             pending_images += len(item[1])

@@ -291,13 +291,15 @@ class Fetcher:
         if length.isdigit() and int(length) > limit and "content-encoding" not in result.headers:
             result.error = "too_large"
             return
-        body = bytearray()
+        chunks: list[bytes] = []
+        size = 0
         for chunk in response.iter_content(_CHUNK):
-            body += chunk
-            if len(body) > limit:  # counted on decompressed bytes: a gzip bomb stops here
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:  # counted on decompressed bytes: a gzip bomb stops here
                 result.error = "too_large"
                 return
-        result.body = bytes(body)
+        result.body = b"".join(chunks)  # one allocation of the final size, no regrowth
 
     def _fetch_robots(self, robots_url: str) -> RobotsFetch:
         result = self._follow(robots_url, "robots", None, obey_robots=False)
