@@ -18,7 +18,7 @@ the longest text, then the smallest id (then a hash of the content, for document
 an id). Every number here is a function of the documents,
 never of how they were partitioned, so any split and any executor give the same decisions.
 
-Memory: a few numbers per document (rank, key, decision: ~40 bytes) and per image, plus one
+Memory: a few numbers per document (id, rank, key, decision: ~60 bytes) and per image (~40), plus one
 key range of the band and paragraph runs (``reduce_memory_mb``).
 """
 
