@@ -10,7 +10,7 @@ class names less, as Readability does.
 
 from __future__ import annotations
 
-from builder.extract.patterns import words
+from builder.extract.patterns import HEADINGS, words
 from builder.extract.walker import CHROME_BY_CLASS, CHROME_BY_TAG, Box, ImageItem, TextItem, WalkResult
 
 MIN_PARAGRAPH = 25
@@ -65,6 +65,8 @@ def _attempt(walked: WalkResult, chrome_level: int, clean: bool) -> Items:
     scored = [False] * n
     for item in items:
         if not isinstance(item, TextItem) or chrome[item.box] or len(item.text) < MIN_PARAGRAPH:
+            continue
+        if item.tag in HEADINGS:  # a title names the article; it is not the article
             continue
         text = item.text
         points = 1 + text.count(",") + text.count("，") + text.count("、") + min(len(text) // 100, 3)

@@ -38,7 +38,7 @@ UNLIKELY = re.compile(
     r"sponsor|supplemental|ad-break|agegate|pagination|pager|popup|modal|newsletter|subscri|share|"
     r"sharing|follow|signup|sign-up|promo|outbrain|taboola|recommend|navbar|\bnav\b|topbar|masthead|"
     r"toolbar|author-?bio|byline-social|more-stories|trending|most-popular|popular|read-?next|"
-    r"widget|tags?-?list|\btags\b|print|login|register|rating|voting|\bvotes?\b|author|byline|"
+    r"widget|tags?-?list|\btags\b|login|register|rating|voting|\bvotes?\b|author|byline|"
     r"copyright|disclosure|credit|entry-meta|post-?meta|entry-tools|meta-?info|breaking"
 )
 # ...unless they also say this (a "content-with-sidebar" wrapper is content).
