@@ -8,6 +8,7 @@ however the corpus was split.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -91,8 +92,6 @@ class PartitionMapper:
             self._save(partition, cols, tmp)
             publish_dir(tmp, final_dir)
         except BaseException:
-            import shutil
-
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         return len(cols.ids)
