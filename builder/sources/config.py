@@ -79,6 +79,18 @@ class ObelicsSourceConfig(Section):
     remote: RemoteConfig = Field(default_factory=RemoteConfig)
 
 
+class CrawlFetchConfig(FetchConfig):
+    """The fetching layer's settings for page crawls: gentler per-host defaults than for images.
+
+    A crawl asks one site for page after page, so by default it keeps at most two requests in
+    flight per host and starts them at least a second apart (robots.txt Crawl-delay, when
+    larger, wins). Images are spread over many hosts and use `FetchConfig`'s defaults.
+    """
+
+    per_host_concurrency: int = 2
+    per_host_delay_s: float = 1.0
+
+
 class CrawlSourceConfig(Section):
     """Pages fetched live from seed URLs, optionally following links within each seed's site.
 
@@ -99,7 +111,7 @@ class CrawlSourceConfig(Section):
     threads: int = Field(8, ge=1)  # page fetches in flight
     warc_dir: str | None = None  # where the WARCs go; default: <output>/crawl-warc
     archive: bool = True  # False: do not write WARCs
-    fetch: FetchConfig = Field(default_factory=FetchConfig)
+    fetch: CrawlFetchConfig = Field(default_factory=CrawlFetchConfig)
 
     @model_validator(mode="after")
     def _has_seeds(self) -> CrawlSourceConfig:
