@@ -6,7 +6,7 @@ runs `--repeats` times, interleaved with the others so a busy machine slows all 
 alike; the best documents/s of each counts. Ray runs on a local cluster started once
 beforehand (its start-up is reported apart, as a cluster a user already has costs nothing).
 
-    python bench/scale.py [--partitions 16] [--copies 2] [--repeats 2] [--no-ray]
+    python bench/scale.py [--partitions 16] [--copies 2] [--repeats 3] [--no-ray]
 
 Ends with one JSON line: loom = local 2 workers, baseline = local 1 worker (docs/s).
 """
@@ -17,6 +17,7 @@ import argparse
 import gzip
 import json
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -70,16 +71,25 @@ def bench_config(inputs: Path, executor: str, workers: int) -> LoomConfig:
     }, "<bench>", inputs)
 
 
-def measure(inputs: Path, scratch: Path, executor: str, workers: int) -> tuple[float, int]:
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (local worker processes)."""
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
+def measure(inputs: Path, scratch: Path, executor: str, workers: int) -> tuple[float, float, int]:
+    """Documents/s (wall clock), CPU ms per document (local only: Ray workers are not our children), samples."""
     out = scratch / f"{executor}-{workers}"
     shutil.rmtree(out, ignore_errors=True)
+    cpu = _cpu_seconds()
     started = time.perf_counter()
     summary = run_pipeline(bench_config(inputs, executor, workers), out)
     seconds = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu
     if summary.failed:
         raise SystemExit(f"bench: partitions failed: {summary.failed}")
     docs = summary.stats.counts["doc.in"]
-    return docs / seconds, summary.samples
+    return docs / seconds, 1000 * cpu / docs, summary.samples
 
 
 def start_ray(temp: Path, cpus: int) -> float:
@@ -98,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--partitions", type=int, default=16)
     parser.add_argument("--copies", type=int, default=2, help="copies of the corpus (more work per run)")
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-ray", action="store_true")
     args = parser.parse_args(argv)
     if not (SHARED / "corpus" / "html").is_dir():
@@ -114,21 +124,32 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ray: local cluster started in {start_ray(ray_temp, 2):.1f} s (not counted)")
             runs += [("ray", 1), ("ray", 2)]
         best: dict[tuple[str, int], float] = {}
+        cpu_ms: dict[tuple[str, int], float] = {}
         samples: set[int] = set()
         measure(scratch / "in", scratch, "local", 2)  # warm-up: page cache, lazy imports
+        print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (shared machine)")
         for repeat in range(args.repeats):
             for executor, workers in runs:
-                rate, n = measure(scratch / "in", scratch, executor, workers)
+                rate, ms, n = measure(scratch / "in", scratch, executor, workers)
                 samples.add(n)
                 best[executor, workers] = max(best.get((executor, workers), 0.0), rate)
-                print(f"  round {repeat + 1}: {executor:5s} {workers} worker(s): {rate:7.1f} docs/s ({n} samples)")
+                cpu_ms[executor, workers] = min(cpu_ms.get((executor, workers), ms), ms)
+                cpu = f", {ms:5.1f} CPU ms/doc" if executor == "local" else ""
+                print(f"  round {repeat + 1}: {executor:5s} {workers} worker(s): {rate:7.1f} docs/s{cpu} "
+                      f"({n} samples)")
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
         if len(samples) != 1:
             raise SystemExit(f"bench: runs disagree on the output: {sorted(samples)} samples")
         for (executor, workers), rate in best.items():
             print(f"{executor:5s} {workers} worker(s): {rate:7.1f} docs/s (best of {args.repeats})")
         local1, local2 = best["local", 1], best["local", 2]
+        # CPU spent per document by 2 workers vs 1: the parallel overhead, whatever else runs on the machine.
+        overhead = cpu_ms["local", 2] / cpu_ms["local", 1]
+        print(f"CPU per document, 2 local workers vs 1: {overhead:.2f}x "
+              f"(the speed-up 2 idle cores allow: {2 / overhead:.2f}x)")
         result = {"bench": "scale", "unit": "docs/s", "loom": round(local2, 2), "baseline": round(local1, 2),
                   "ratio": round(local2 / local1, 3), "speedup_local": round(local2 / local1, 3),
+                  "cpu_per_doc_2w_vs_1w": round(overhead, 3),
                   "pages": pages, "partitions": args.partitions, "cpus": os.cpu_count()}
         if not args.no_ray:
             ray1, ray2 = best["ray", 1], best["ray", 2]

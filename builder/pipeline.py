@@ -24,7 +24,7 @@ from builder.context import RunContext
 from builder.document import Document, ImageNode, document_key
 from builder.executors import build_executor
 from builder.executors.reporting import LiveCounter
-from builder.run_output import RunOutput, ShardSink, clear_local_shards
+from builder.run_output import RunOutput, ShardSink, clear_local_shards, discard_shards
 from builder.run_state import STATE_DIR, PartitionResult, RunState
 from builder.shards.format import MANIFEST_NAME, STATS_NAME
 from builder.shards.manifest import build_manifest
@@ -186,7 +186,7 @@ def build_partition(config: LoomConfig, partition: Partition, output: RunOutput 
                 failed = False
             finally:
                 if failed:
-                    writer.abort()
+                    discard_shards(writer)
                 _close_all(stages, reject_files, failed)
             from filters.dedup import DedupPasses
 

@@ -154,6 +154,13 @@ def clear_local_shards(folder: Path, prefix: str) -> None:
             stray.unlink(missing_ok=True)
 
 
+def discard_shards(writer: ShardWriter) -> None:
+    """Abort a writer and delete the shards it already finished."""
+    writer.abort()
+    for shard in writer.shards:
+        (writer.out_dir / shard.name).unlink(missing_ok=True)
+
+
 class ShardSink:
     """Shards of one partition, landing in folder `rel_dir` of the output.
 
@@ -190,7 +197,8 @@ class ShardSink:
         return shards
 
     def abort(self) -> None:
-        self.writer.abort()
+        """After a failure: nothing of this attempt stays (the partition has no record, it is redone whole)."""
+        discard_shards(self.writer)
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
