@@ -256,3 +256,26 @@ def test_images_archived_after_their_page_come_from_the_remote_archive(warc_file
     assert result.error is None
     assert result.stats.counts["image.source.warc"] == 1  # img0.png follows page0 in the stream
     assert result.stats.dropped("image") == 5  # the others are in no archive (site.example is not on the web)
+
+
+def test_cc_index_tables_may_be_remote_too(warc_file, tmp_path):
+    import gzip
+
+    import fsspec
+
+    rows = pointers(warc_file)
+    jsonl_gz = gzip.compress("".join(json.dumps(r) + "\n" for r in rows).encode())
+    parquet = write_table(rows, tmp_path / "p.parquet").read_bytes()
+    fs = fsspec.filesystem("memory")
+    fs.pipe("/tables/pointers.csv", write_table(rows, tmp_path / "p.csv").read_bytes())
+    try:
+        with LoopbackServer("127.0.0.2") as server:
+            server.route(f"/crawl-data/{warc_file.name}", ranged(warc_file.read_bytes()))
+            tables = [server.route("/idx/pointers.jsonl.gz", ranged(jsonl_gz, "application/gzip")),
+                      server.route("/idx/pointers.parquet", ranged(parquet)), "memory://tables/*.csv"]
+            for table in tables:
+                pages, ctx = read_pages({"sources": [{"type": "cc_index", "paths": [table], "prefix": server.origin,
+                                                      "rows_per_partition": 4, "remote": LOOPBACK}]})
+                assert [p.url for p in pages] == [r["url"] for r in rows], table
+    finally:
+        fs.rm("/tables", recursive=True)

@@ -13,6 +13,7 @@ dropped as ``record.range_<reason>`` / ``record.bad_pointer`` / ``record.unreada
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import logging
@@ -30,7 +31,7 @@ from builder.sources.errors import SourceError
 from builder.sources.files import expand_paths
 from builder.sources.page import Page
 from builder.sources.partition import Partition, partition_id
-from builder.sources.remote import RemoteError, RemoteReader, is_remote
+from builder.sources.remote import RemoteError, RemoteReader, expand_remote, is_remote, url_name
 from builder.sources.warc import PAGE_RECORD_TYPES, WarcSource, _media_type, _read_page_payload, _Record
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def is_table(path: Path) -> bool:
     return path.name.lower().endswith(TABLE_SUFFIXES)
 
 
-def _column(names: list[str], key: str, table: Path) -> str | None:
+def _column(names: list[str], key: str, table: str) -> str | None:
     for candidate in COLUMNS[key]:
         if candidate in names:
             return candidate
@@ -65,18 +66,19 @@ def _column(names: list[str], key: str, table: Path) -> str | None:
     raise SourceError(f"{table}: no column {' or '.join(COLUMNS[key])!s} (columns: {', '.join(names)})")
 
 
-def _rows(table: Path) -> Iterator[dict[str, Any]]:
-    name = table.name.lower()
+def _rows(table: str, reader: RemoteReader) -> Iterator[dict[str, Any]]:
+    """Rows of a local or remote (http(s), fsspec) table, as dicts."""
+    name = url_name(table).lower()
     if name.endswith(".parquet"):
         import pyarrow.parquet as pq
 
-        for batch in pq.ParquetFile(table).iter_batches(batch_size=10_000):
-            yield from batch.to_pylist()
+        with reader.open_seekable(table) as handle:
+            for batch in pq.ParquetFile(handle).iter_batches(batch_size=10_000):
+                yield from batch.to_pylist()
         return
-    import gzip
-
-    opener = gzip.open if name.endswith(".gz") else open
-    with opener(table, "rt", encoding="utf-8", newline="") as fh:
+    with reader.open(table) as raw:
+        binary = gzip.GzipFile(fileobj=raw) if name.endswith(".gz") else raw
+        fh = io.TextIOWrapper(binary, encoding="utf-8", newline="")
         if ".json" in name:
             for lineno, line in enumerate(fh, 1):
                 if line.strip():
@@ -88,10 +90,11 @@ def _rows(table: Path) -> Iterator[dict[str, Any]]:
             yield from csv.DictReader(fh, delimiter="\t" if ".tsv" in name else ",")
 
 
-def read_pointers(table: Path, start: int = 0, stop: int | None = None) -> Iterator[Pointer | str]:
+def read_pointers(table: str, reader: RemoteReader, start: int = 0,
+                  stop: int | None = None) -> Iterator[Pointer | str]:
     """Pointers of rows [start, stop) of a table; a row that cannot be one gives its problem instead."""
     columns: dict[str, str | None] | None = None
-    for i, row in enumerate(_rows(table)):
+    for i, row in enumerate(_rows(table, reader)):
         if stop is not None and i >= stop:
             return
         if columns is None:
@@ -112,12 +115,13 @@ def read_pointers(table: Path, start: int = 0, stop: int | None = None) -> Itera
         yield Pointer(filename, offset, length, str(row.get(url_column) or "") or None if url_column else None)
 
 
-def count_rows(table: Path) -> int:
-    if table.name.lower().endswith(".parquet"):
+def count_rows(table: str, reader: RemoteReader) -> int:
+    if url_name(table).lower().endswith(".parquet"):
         import pyarrow.parquet as pq
 
-        return pq.ParquetFile(table).metadata.num_rows
-    return sum(1 for _ in _rows(table))
+        with reader.open_seekable(table) as handle:
+            return pq.ParquetFile(handle).metadata.num_rows
+    return sum(1 for _ in _rows(table, reader))
 
 
 def join_prefix(prefix: str, filename: str) -> str:
@@ -161,20 +165,31 @@ class CcIndexSource:
         self.index = index
         self.loom_config = loom_config
 
-    def partitions(self) -> list[Partition]:
-        tables, unmatched = expand_paths(self.config.paths, self.loom_config.resolve, is_table)
+    def _tables(self) -> list[str]:
+        local = [p for p in self.config.paths if not is_remote(p)]
+        tables, unmatched = expand_paths(local, self.loom_config.resolve, is_table) if local else ([], [])
         for pattern in unmatched:
             log.warning("cc_index source: %r matched no pointer table", pattern)
+        remote = [p for p in self.config.paths if is_remote(p)]
+        try:
+            remote = expand_remote(remote, self.config.remote.storage_options) if remote else []
+        except (ImportError, ValueError, OSError) as exc:
+            raise SourceError(f"cc_index source: cannot list {remote}: {exc}") from None
+        return [str(t) for t in tables] + remote
+
+    def partitions(self) -> list[Partition]:
         size = self.config.rows_per_partition
         parts = []
-        for table in tables:
-            n = count_rows(table)
-            for start in range(0, n, size):
-                stop = min(n, start + size)
-                item = f"{table}\t{start}\t{stop}"
-                parts.append(Partition(partition_id(self.kind, f"{table.resolve()}:{start}:{stop}",
-                                                    f"{table.stem}-{start}"),
-                                       self.index, (item,), f"{table} rows {start}-{stop}"))
+        with RemoteReader(self.config.remote) as reader:
+            for table in self._tables():
+                n = count_rows(table, reader)
+                identity = table if is_remote(table) else str(Path(table).resolve())
+                stem = url_name(table).split(".", 1)[0]
+                for start in range(0, n, size):
+                    stop = min(n, start + size)
+                    parts.append(Partition(partition_id(self.kind, f"{identity}:{start}:{stop}", f"{stem}-{start}"),
+                                           self.index, (f"{table}\t{start}\t{stop}",),
+                                           f"{table} rows {start}-{stop}"))
         return parts
 
     def read(self, partition: Partition, ctx: RunContext) -> Iterator[Page]:
@@ -184,7 +199,7 @@ class CcIndexSource:
         max_bytes = self.loom_config.extract.max_page_bytes
         window = 4 * self.config.remote.threads
         pending: deque[tuple[Pointer | str, Future[bytes] | None]] = deque()
-        pointers = read_pointers(Path(table), int(start), int(stop))
+        pointers = read_pointers(table, reader, int(start), int(stop))
         with reader, ThreadPoolExecutor(self.config.remote.threads, thread_name_prefix="loom-range") as pool:
             exhausted = False
             while True:
