@@ -8,7 +8,7 @@ forward + backward with labels = input_ids (pad/image tokens masked).
 Both run in the same process on the same documents, alternately, best of --repeats; the
 ratio is loom / baseline (higher is better). Ends with one JSON line.
 
-    python bench/validate.py [--docs 64] [--batch-size 8] [--repeats 3]
+    python bench/validate.py [--docs 64] [--batch-size 8] [--repeats 5]
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--max-length", type=int, default=1024)
     args = parser.parse_args()
 
