@@ -409,7 +409,8 @@ def _still_usable(state: RunState, output: RunOutput, partition: str, staged: bo
 def _run_dedup(config: LoomConfig, output: RunOutput, state: RunState, executor: Any,
                built: dict[str, PartitionResult], progress: Any) -> dict[str, PartitionResult]:
     ok = sorted(p for p, r in built.items() if r.error is None)
-    if _reduced_partitions(output) != ok:
+    rebuilt = any(not built[p].skipped for p in ok)  # its dedup keys are new: decide again
+    if rebuilt or _reduced_partitions(output) != ok:
         # New decisions make every partition applied with the old ones stale. Order matters for a
         # crash in between: the reduce record goes first, so a rerun repeats all of this.
         output.remove(REDUCE_RECORD)

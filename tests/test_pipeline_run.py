@@ -167,3 +167,28 @@ def test_one_run_at_a_time_per_output(inputs, tmp_path):
     with RunState(RunOutput.of(out)).exclusive(), pytest.raises(OutputBusy, match="another loom run"):
         run_pipeline(config, out)
     assert run_pipeline(config, out).samples > 0  # the lock went with its holder
+
+
+def test_fsspec_output_with_dedup_keeps_work_state_in_work_dir(inputs, tmp_path):
+    fsspec = pytest.importorskip("fsspec")
+    config = partitions_config(inputs, dedup=True)
+    config.executor.workers = 1
+    local = run_pipeline(config, tmp_path / "local")
+    config.executor.work_dir = str(tmp_path / "work")
+    url = "memory://loom-tests/run-dedup"
+    fs = fsspec.filesystem("memory")
+    try:
+        summary = run_pipeline(config, url)
+        assert summary.samples == local.samples > 0
+        assert output_samples(url) == output_samples(tmp_path / "local")
+        assert list((tmp_path / "work").glob("*/staging/*.tar"))  # staging went to the work folder
+        # The work folder is lost (another machine) while the dedup phase is still to do:
+        # the builds whose staging shards are gone are redone, and the answer is the same.
+        for record in fs.glob("/loom-tests/run-dedup/_loom/done/*.dedup.json"):
+            fs.rm(record)
+        shutil.rmtree(tmp_path / "work")
+        again = run_pipeline(config, url)
+        assert again.resumed == 0
+        assert output_samples(url) == output_samples(tmp_path / "local")
+    finally:
+        fs.rm("/loom-tests", recursive=True)
