@@ -30,6 +30,23 @@ _TRACKER = re.compile(
     r"stats\.wordpress\.com|analytics\.|/b/ss/|bat\.bing\.com|adsrvr|/count(?:er)?\.gif)",
     re.I,
 )
+# Words one of which every match of the patterns above contains: a cheap test first.
+_PLACEHOLDER_HINTS = ("data:", "blank", "spacer", "transparent", "pixel", "placeholder", "lazy", "loading",
+                      "1x1", "grey", "gray", "empty")
+_TRACKER_HINTS = ("facebook", "doubleclick", "analytics", "googleads", "scorecard", "quantserve", "pixel",
+                  "beacon", "track", "imrworldwide", "stats.", "/b/ss/", "bing", "adsrvr", "count")
+
+
+def _is_placeholder(url: str) -> bool:
+    lowered = url.lower()
+    return any(h in lowered for h in _PLACEHOLDER_HINTS) and bool(_PLACEHOLDER.search(url))
+
+
+def _is_tracker(url: str) -> bool:
+    lowered = url.lower()
+    return any(h in lowered for h in _TRACKER_HINTS) and bool(_TRACKER.search(url))
+
+
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _INT = re.compile(r"^\s*(\d+)")
 TINY_SIDE = 10  # every declared side at or below this: an icon, bullet or spacer (the image stage judges the rest)
@@ -55,11 +72,11 @@ def pick_url(attrs: dict[str, str | None], max_width: int, extra_srcsets: list[s
         value = attrs.get(key)
         if value and not value.lstrip().startswith("data:"):
             url = best_srcset_url(value, max_width, width)
-            if url and not _PLACEHOLDER.search(url):
+            if url and not _is_placeholder(url):
                 return url
     for srcset in extra_srcsets:  # <picture><source srcset>
         url = best_srcset_url(srcset, max_width, width)
-        if url and not _PLACEHOLDER.search(url):
+        if url and not _is_placeholder(url):
             return url
     for key in _SRC_ATTRS:
         value = attrs.get(key)
@@ -69,7 +86,7 @@ def pick_url(attrs: dict[str, str | None], max_width: int, extra_srcsets: list[s
                 m = IMAGE_URL.search(value)
                 if m:
                     return m.group(0)
-            elif value and not _PLACEHOLDER.search(value):
+            elif value and not _is_placeholder(value):
                 return value
     for key, value in attrs.items():  # any other lazy attribute holding a URL or JSON with one
         if value and key.startswith("data-") and key not in _SRC_ATTRS and key not in _SRCSET_ATTRS:
@@ -99,4 +116,4 @@ def attribute_rejection(attrs: dict[str, str | None]) -> str | None:
 
 def url_rejection(url: str) -> str | None:
     """"image.tracking_pixel" for the URLs of known trackers and counters, else None."""
-    return "image.tracking_pixel" if _TRACKER.search(url) else None
+    return "image.tracking_pixel" if _is_tracker(url) else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 _DESCRIPTOR = re.compile(r"^(\d+(?:\.\d+)?)([wx])$", re.I)
@@ -13,8 +14,12 @@ def resolve(url: str, base: str) -> str | None:
     url = url.strip()
     if not url or url.startswith(("data:", "javascript:", "about:", "blob:", "#")):
         return None
-    if url.startswith(("https://", "http://")) and "\\" not in url and "/." not in url and "[" not in url:
+    simple = "\\" not in url and "/." not in url and "[" not in url
+    if simple and url.startswith(("https://", "http://")):
         return url.split("#", 1)[0]  # already absolute: urljoin would only cost time
+    if simple and url[0] == "/" and base.startswith(("https://", "http://")):
+        scheme, origin = _origin(base)
+        return (scheme + ":" + url if url[1:2] == "/" else origin + url).split("#", 1)[0]
     try:
         absolute = urljoin(base, url.replace("\\", "/") if "\\" in url else url)
         scheme = urlsplit(absolute).scheme.lower()
@@ -23,6 +28,13 @@ def resolve(url: str, base: str) -> str | None:
     if scheme not in ("http", "https", "file"):
         return None
     return absolute.split("#", 1)[0]
+
+
+@lru_cache(maxsize=256)
+def _origin(base: str) -> tuple[str, str]:
+    """("https", "https://host:port") of an http(s) base URL."""
+    parts = urlsplit(base)
+    return parts.scheme, f"{parts.scheme}://{parts.netloc}"
 
 
 def parse_srcset(value: str) -> list[tuple[str, str]]:
