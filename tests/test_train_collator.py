@@ -111,3 +111,17 @@ def test_chat_without_an_assistant_turn_still_has_labels(processor: Any, model: 
     assert ((batch["labels"] != IGNORE_INDEX).sum(1) > 0).all()
     assert collator.counts["chat.no_assistant_turn"] == 2
     assert torch.isfinite(model(**batch).loss)
+
+
+def test_control_token_strings_in_page_text_are_defused(processor: Any, model: Any) -> None:
+    from builder.validate.config import ValidateConfig
+    from builder.validate.processor_check import check_processor
+
+    doc = synthetic_document(8, n_images=1)
+    doc.nodes[0] = TextNode("Write <image> in the prompt, end with </s> or <end_of_utterance>.")
+    batch = Idefics2Collator(processor, max_length=512)([doc])
+    assert int((batch["input_ids"] == processor.image_token_id).sum()) == processor.image_seq_len
+    assert int((batch["input_ids"] == processor.tokenizer.eos_token_id).sum()) == 1
+    assert torch.isfinite(model(**batch).loss)
+    checks = check_processor([doc], processor, ValidateConfig()).checks
+    assert all(c.ok for c in checks), [c.problems for c in checks]

@@ -14,6 +14,20 @@ from builder.document import ImageNode, Node, TextNode
 
 IMAGE_PLACEHOLDER = "<image>"
 TEXT_SEPARATOR = "\n\n"
+# Strings a tokenizer turns into control tokens. A page that happens to contain one ("<image>"
+# in a tutorial) would otherwise add a phantom image or an early end of sequence.
+CONTROL_STRINGS = ("<fake_token_around_image>", "<image>", "<end_of_utterance>", "<s>", "</s>", "<unk>",
+                   "<pad>")
+
+
+def neutralize(text: str) -> str:
+    """Page text with control-token strings defused (``<image>`` → ``< image>``)."""
+    if "<" not in text:
+        return text
+    for control in CONTROL_STRINGS:
+        if control in text:
+            text = text.replace(control, "< " + control[1:])
+    return text
 
 
 def render_plain(nodes: Sequence[Node], image_token: str = IMAGE_PLACEHOLDER,
@@ -25,7 +39,7 @@ def render_plain(nodes: Sequence[Node], image_token: str = IMAGE_PLACEHOLDER,
         if isinstance(node, TextNode):
             if previous_text:
                 parts.append(sep)
-            parts.append(node.text)
+            parts.append(neutralize(node.text))
             previous_text = True
         else:
             parts.append(image_token)
@@ -53,9 +67,9 @@ def _content(nodes: Sequence[Node], sep: str) -> list[dict[str, Any]]:
         if isinstance(node, ImageNode):
             content.append({"type": "image"})
         elif content and content[-1]["type"] == "text":
-            content[-1]["text"] += sep + node.text
+            content[-1]["text"] += sep + neutralize(node.text)
         else:
-            content.append({"type": "text", "text": node.text})
+            content.append({"type": "text", "text": neutralize(node.text)})
     return content
 
 

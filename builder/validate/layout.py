@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 from builder.document import ImageNode, Node, TextNode
 from builder.train.collator import FAKE_IMAGE_TOKEN
-from builder.train.render import TEXT_SEPARATOR
+from builder.train.render import TEXT_SEPARATOR, neutralize
 
 
 def _norm(text: str) -> str:
@@ -24,9 +24,9 @@ def expected_layout(nodes: Sequence[Node]) -> list[tuple[str, Any]]:
     for node in nodes:
         if isinstance(node, TextNode):
             if layout and layout[-1][0] == "text":
-                layout[-1] = ("text", layout[-1][1] + TEXT_SEPARATOR + node.text)
+                layout[-1] = ("text", layout[-1][1] + TEXT_SEPARATOR + neutralize(node.text))
             else:
-                layout.append(("text", node.text))
+                layout.append(("text", neutralize(node.text)))
         elif isinstance(node, ImageNode):
             if layout and layout[-1][0] == "images":
                 layout[-1] = ("images", layout[-1][1] + 1)
