@@ -192,7 +192,8 @@ def test_cc_index_reads_records_by_byte_range(warc_file, tmp_path, suffix):
     with LoopbackServer("127.0.0.2") as server:
         server.route(f"/crawl-data/{warc_file.name}", ranged(warc_file.read_bytes()))
         pages, ctx = read_pages({"sources": [{"type": "cc_index", "paths": [str(table)], "prefix": server.origin,
-                                              "rows_per_partition": 3, "remote": LOOPBACK}]})
+                                              "rows_per_partition": 3, "merge_gap_bytes": None,
+                                              "remote": LOOPBACK}]})
         assert [(p.url, p.body, p.provenance.warc_offset) for p in pages] == \
             [(p.url, p.body, p.provenance.warc_offset) for p in local]
         # Only the records' bytes are requested, never the whole file.
@@ -279,3 +280,29 @@ def test_cc_index_tables_may_be_remote_too(warc_file, tmp_path):
                 assert [p.url for p in pages] == [r["url"] for r in rows], table
     finally:
         fs.rm("/tables", recursive=True)
+
+
+def test_cc_index_merges_neighbouring_records_into_one_request(tmp_path):
+    warc = make_warc(tmp_path / "dense.warc.gz", n_pages=12, with_image=False)
+    rows = pointers(warc)
+    rows[5], rows[6] = rows[6], rows[5]  # record 5 comes after record 6 in the table: a new request
+    table = write_table(rows, tmp_path / "dense.jsonl")
+    with LoopbackServer("127.0.0.2") as server:
+        server.route(f"/crawl-data/{warc.name}", ranged(warc.read_bytes()))
+        pages, ctx = read_pages({"sources": [{"type": "cc_index", "paths": [str(table)], "prefix": server.origin,
+                                              "remote": LOOPBACK}]})
+        assert [p.url for p in pages] == [r["url"] for r in rows]  # table order
+        assert len(server.log) == 2  # records 0-4 and 6 in one request, 5 and 7-11 in another
+        assert ctx.stats.counts["cc_index.merged_requests"] == 2
+
+        # A pointer past the end fails its merged request: the batch is retried one by one.
+        rows.append({**rows[-1], "warc_record_offset": warc.stat().st_size, "warc_record_length": 100})
+        write_table(rows, table)
+        server.log.clear()
+        pages, ctx = read_pages({"sources": [{"type": "cc_index", "paths": [str(table)], "prefix": server.origin,
+                                              "remote": LOOPBACK}]})
+        assert [p.url for p in pages] == [r["url"] for r in rows[:-1]]
+        assert ctx.stats.drops["record.range_http_416"] == 1
+        assert ctx.stats.counts["cc_index.merged_range_retried"] == 1
+        assert len(server.log) == 2 + 7
+        assert ctx.stats.imbalances(("record",)) == []

@@ -155,6 +155,45 @@ def parse_record(data: bytes, location: str, pointer: Pointer, max_bytes: int) -
     raise ValueError("no WARC record in the range")
 
 
+@dataclass
+class _Batch:
+    """Pointers into one file read with a single range request [start, end)."""
+
+    location: str | None  # None: a row that is not a pointer
+    items: list[Pointer | str]
+    start: int = 0
+    end: int = 0
+
+
+def merged_ranges(pointers: Iterator[Pointer | str], prefix: str, gap: int | None,
+                  max_bytes: int) -> Iterator[_Batch]:
+    """Consecutive pointers into the same file, at most `gap` bytes apart, as one request.
+
+    Only neighbours in table order merge, so pages keep the table's order; a table sorted by
+    (file, offset) merges wherever its records are dense.
+    """
+    current: _Batch | None = None
+    for pointer in pointers:
+        if isinstance(pointer, str):
+            if current is not None:
+                yield current
+                current = None
+            yield _Batch(None, [pointer])
+            continue
+        location = join_prefix(prefix, pointer.filename)
+        end = pointer.offset + pointer.length
+        if current is not None and gap is not None and current.location == location \
+                and current.end <= pointer.offset <= current.end + gap and end - current.start <= max_bytes:
+            current.items.append(pointer)
+            current.end = end
+            continue
+        if current is not None:
+            yield current
+        current = _Batch(location, [pointer], pointer.offset, end)
+    if current is not None:
+        yield current
+
+
 class CcIndexSource:
     """Pages from WARC records named by pointer tables, `rows_per_partition` rows to a partition."""
 
@@ -198,43 +237,69 @@ class CcIndexSource:
         reader = RemoteReader(self.config.remote)
         max_bytes = self.loom_config.extract.max_page_bytes
         window = 4 * self.config.remote.threads
-        pending: deque[tuple[Pointer | str, Future[bytes] | None]] = deque()
+        pending: deque[tuple[_Batch, Future[bytes] | None]] = deque()
         pointers = read_pointers(table, reader, int(start), int(stop))
+        batches = merged_ranges(pointers, self.config.prefix, self.config.merge_gap_bytes,
+                                self.config.max_merged_bytes)
         with reader, ThreadPoolExecutor(self.config.remote.threads, thread_name_prefix="loom-range") as pool:
             exhausted = False
             while True:
                 while not exhausted and len(pending) < window:
-                    pointer = next(pointers, None)
-                    if pointer is None:
+                    batch = next(batches, None)
+                    if batch is None:
                         exhausted = True
                         break
                     future = None
-                    if isinstance(pointer, Pointer):
-                        location = join_prefix(self.config.prefix, pointer.filename)
-                        future = pool.submit(reader.read_range, location, pointer.offset, pointer.length)
-                    pending.append((pointer, future))
+                    if batch.location is not None:
+                        future = pool.submit(reader.read_range, batch.location, batch.start, batch.end - batch.start)
+                    pending.append((batch, future))
                 if not pending:
                     return
-                pointer, future = pending.popleft()
-                page = self._page(pointer, future, max_bytes, ctx)
-                if page is not None:
-                    yield page
+                batch, future = pending.popleft()
+                for pointer, data in self._payloads(batch, future, reader, ctx):
+                    page = self._page(pointer, data, max_bytes, ctx)
+                    if page is not None:
+                        yield page
 
-    def _page(self, pointer: Pointer | str, future: Future[bytes] | None, max_bytes: int,
+    def _payloads(self, batch: _Batch, future: Future[bytes] | None, reader: RemoteReader,
+                  ctx: RunContext) -> Iterator[tuple[Pointer | str, bytes | RemoteError | None]]:
+        """Each pointer of a batch with its record's bytes (or the error that prevented them)."""
+        if future is None:
+            yield from ((p, None) for p in batch.items)
+            return
+        try:
+            data = future.result()
+        except RemoteError as exc:
+            if len(batch.items) == 1 or exc.reason not in ("short_read", "http_416"):
+                yield from ((p, exc) for p in batch.items)
+                return
+            ctx.stats.count("cc_index.merged_range_retried")  # a bad pointer at the end: ask one by one
+            for p in batch.items:
+                assert isinstance(p, Pointer) and batch.location is not None
+                try:
+                    yield p, reader.read_range(batch.location, p.offset, p.length)
+                except RemoteError as one:
+                    yield p, one
+            return
+        if len(batch.items) > 1:
+            ctx.stats.count("cc_index.merged_requests")
+        for p in batch.items:
+            assert isinstance(p, Pointer)
+            yield p, data[p.offset - batch.start:p.offset - batch.start + p.length]
+
+    def _page(self, pointer: Pointer | str, data: bytes | RemoteError | None, max_bytes: int,
               ctx: RunContext) -> Page | None:
         stats = ctx.stats
         stats.count("record.in")
-        if future is None or isinstance(pointer, str):
+        if data is None or isinstance(pointer, str):
             stats.drop("record.bad_pointer")
             stats.error(str(pointer))
             return None
         location = join_prefix(self.config.prefix, pointer.filename)
-        try:
-            data = future.result()
-        except RemoteError as exc:
-            stats.drop(f"record.range_{exc.reason}")
+        if isinstance(data, RemoteError):
+            stats.drop(f"record.range_{data.reason}")
             if len(stats.errors) < 100:
-                stats.error(str(exc))
+                stats.error(str(data))
             return None
         try:
             rec = parse_record(data, location, pointer, max_bytes)

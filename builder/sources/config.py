@@ -62,6 +62,10 @@ class CcIndexSourceConfig(Section):
     paths: list[str] = Field(min_length=1)
     prefix: str = "https://data.commoncrawl.org/"
     rows_per_partition: int = Field(1000, ge=1)
+    # Neighbouring rows (in table order) whose records lie in the same file at most this many
+    # bytes apart are read with one request (a request costs far more than 64 KB of transfer).
+    merge_gap_bytes: int | None = Field(64 * 1024, ge=0)  # null: one request per row
+    max_merged_bytes: int = Field(8 * 1024 * 1024, ge=1)  # the largest merged request
     remote: RemoteConfig = Field(default_factory=RemoteConfig)
 
 
