@@ -56,23 +56,31 @@ def charset_from_meta(body: bytes) -> str | None:
     return normalise_label(m.group(1)) if m else None
 
 
-def sniff_encoding(body: bytes, content_type: str | None = None) -> str:
-    """The codec to decode `body` with, in order: BOM, valid UTF-8, HTTP header, meta, detection."""
+def _bom(body: bytes) -> tuple[str, int] | None:
     for bom, name in _BOMS:
         if body.startswith(bom):
-            return name
-    if body.isascii():
-        return "utf-8"
+            return name, len(bom)
+    return None
+
+
+def _declared_or_detected(body: bytes, content_type: str | None) -> str:
+    declared = charset_from_content_type(content_type) or charset_from_meta(body)
+    if declared and declared != "utf-8":
+        return declared
+    return _detect(body) or declared or "cp1252"
+
+
+def sniff_encoding(body: bytes, content_type: str | None = None) -> str:
+    """The codec to decode `body` with, in order: BOM, valid UTF-8, HTTP header, meta, detection."""
+    bom = _bom(body)
+    if bom:
+        return bom[0]
     try:
         # Valid multi-byte UTF-8 almost never happens by chance: it beats a (often wrong) declaration.
         body.decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError:
-        pass
-    declared = charset_from_content_type(content_type) or charset_from_meta(body)
-    if declared and declared != "utf-8":
-        return declared
-    return _detect(body) or declared or "cp1252"
+        return _declared_or_detected(body, content_type)
 
 
 def _detect(body: bytes) -> str | None:
@@ -86,13 +94,15 @@ def _detect(body: bytes) -> str | None:
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
-    """Decode an HTML page's bytes to text; never raises."""
-    encoding = sniff_encoding(body, content_type)
-    for bom, name in _BOMS:
-        if name == encoding and body.startswith(bom):
-            body = body[len(bom):]
-            break
+    """Decode an HTML page's bytes to text (as `sniff_encoding` says); never raises."""
+    bom = _bom(body)
+    if bom:
+        return body[bom[1] :].decode(bom[0], "replace")
     try:
-        return body.decode(encoding, "replace")
+        return body.decode("utf-8")  # one pass: validates and decodes
+    except UnicodeDecodeError:
+        pass
+    try:
+        return body.decode(_declared_or_detected(body, content_type), "replace")
     except LookupError:
         return body.decode("cp1252", "replace")

@@ -23,7 +23,9 @@ def has_binary_magic(body: bytes) -> bool:
 def looks_binary(text: str, sample: int = 8192) -> bool:
     """Decoded text that is mostly control characters and U+FFFD was not a text page."""
     head = text[:sample]
-    return bool(head) and len(_GARBAGE.findall(head)) > len(head) // 10
+    if "\x00" not in head and "\ufffd" not in head and "\x01" not in head:
+        return False  # (binary always has some of these)
+    return len(_GARBAGE.findall(head)) > len(head) // 10
 
 
 def nesting_too_deep(html: str, limit: int) -> bool:
