@@ -306,3 +306,24 @@ def test_cc_index_merges_neighbouring_records_into_one_request(tmp_path):
         assert ctx.stats.counts["cc_index.merged_range_retried"] == 1
         assert len(server.log) == 2 + 7
         assert ctx.stats.imbalances(("record",)) == []
+
+
+def test_cc_index_run_gives_the_documents_and_keys_of_the_archive_read_whole(warc_file, tmp_path):
+    from builder.pipeline import run_pipeline
+    from builder.shards.reader import read_documents
+
+    table = write_table(pointers(warc_file), tmp_path / "p.parquet")
+    common = {"filters": {"enabled": False}, "images": {"enabled": False}, "executor": {"workers": 1}}
+    run_pipeline(parse_config({"sources": [{"type": "warc", "paths": [str(warc_file)]}], **common}),
+                 tmp_path / "whole")
+    with LoopbackServer("127.0.0.2") as server:
+        server.route(f"/crawl-data/{warc_file.name}", ranged(warc_file.read_bytes()))
+        summary = run_pipeline(parse_config({"sources": [{"type": "cc_index", "paths": [str(table)],
+                                                          "prefix": server.origin, "remote": LOOPBACK}], **common}),
+                               tmp_path / "ranges")
+    assert not summary.failed
+
+    def docs(folder):
+        return sorted((d.id, d.url, d.text()) for shard in folder.glob("*.tar") for d in read_documents(shard))
+
+    assert docs(tmp_path / "ranges") == docs(tmp_path / "whole") and len(docs(tmp_path / "whole")) == 6
