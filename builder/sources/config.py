@@ -93,6 +93,9 @@ class CrawlFetchConfig(FetchConfig):
 
     per_host_concurrency: int = 2
     per_host_delay_s: float = 1.0
+    # One site's pages queue for its slot (Crawl-delay up to 30 s x `threads` waiting): waiting is
+    # normal for a crawl, not a reason to give a page up.
+    max_host_wait_s: float = 900.0
 
 
 class CrawlSourceConfig(Section):
