@@ -367,3 +367,27 @@ def test_near_duplicate_chain_keeps_the_far_end(tmp_path):
     assert summary["verified_pairs"] == 2 and summary["near_duplicate_clusters"] == 1  # one chain
     assert sorted(d.id for d in out) == ["full", "half"]
     assert docs[1].metadata["duplicate_of"] == "full"
+
+
+def test_odd_documents_never_break_a_run_and_every_one_is_accounted_for(tmp_path):
+    rng = random.Random(18)
+    alphabet = "abc xyz 中文字 ёж é\u00a0—“”，。!?\n\t\x00\ud800 😀 0123"
+    odd_times = [None, "", "garbage", "2024-02-30T00:00:00Z", "2024-01-01", "2024-01-01T00:00:00+05:30", 42]
+    docs = []
+    for i in range(200):
+        nodes: list = []
+        for _ in range(rng.randint(0, 6)):
+            if rng.random() < 0.6:
+                nodes.append(TextNode("".join(rng.choices(alphabet, k=rng.randint(0, 300)))))
+            else:
+                info = rng.choice([{}, {"phash": "zz"}, {"phash": f"{rng.getrandbits(64):016x}"}, {"sha256": ""},
+                                   {"phash": "0" * 16, "sha256": "ab" * 32}])
+                src = rng.choice(["", "x.jpg", "http://[bad", f"https://h.org/{i % 7}.png"])
+                nodes.append(ImageNode(src, info=info))
+        url = rng.choice(["", "not a url", "http://[bad", f"https://s{i % 5}.org/{i % 50}", "HTTP://S1.ORG:80/1"])
+        d = Document(f"id{i % 150}", url, nodes, provenance=Provenance(url, None))
+        d.metadata["fetched"] = rng.choice(odd_times)
+        docs.append(d)
+    out, ctx = run(DedupConfig(enabled=True), tmp_path, {"a": docs[:70], "b": docs[70:140], "c": docs[140:]})
+    assert len(out) + ctx.stats.dropped("doc") == len(docs)
+    assert len({id(d) for d in out}) == len(out)
