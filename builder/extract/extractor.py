@@ -94,7 +94,7 @@ def _image(item: ImageItem) -> ImageNode:
 
 
 def _without_orphan_headings(nodes: list) -> list:
-    """Drop headings with nothing under them (the title of a "related" list that was removed)."""
+    """Drop headings (and "label:" lines) with nothing under them: the title of a removed link list."""
     out = []
     for i, node in enumerate(nodes):
         level = _heading_level(node)
@@ -110,8 +110,13 @@ def _without_orphan_headings(nodes: list) -> list:
 
 
 def _heading_level(node) -> int:
-    if isinstance(node, TextNode) and len(node.tag) == 2 and node.tag[0] == "h" and node.tag[1].isdigit():
+    """1-6 for h1-h6, 7 for a short label line ("More on this:"), 0 for anything else."""
+    if not isinstance(node, TextNode):
+        return 0
+    if len(node.tag) == 2 and node.tag[0] == "h" and node.tag[1].isdigit():
         return int(node.tag[1])
+    if len(node.text) <= 40 and node.text.endswith(":") and node.tag == "p":
+        return 7
     return 0
 
 
