@@ -21,7 +21,8 @@ def test_finetune_example_runs_and_saves_a_loadable_model(tmp_path: Path, repo_d
     proc = subprocess.run(
         [sys.executable, str(repo_dir / "examples" / "finetune_idefics2.py"), str(shards), "--output-dir",
          str(out), "--max-steps", "3", "--lr", "1e-3", "--chat", "--num-workers", "0"],
-        capture_output=True, text=True, timeout=240, env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, timeout=240,
+        env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin", "HF_HOME": str(tmp_path / "hf"), "HOME": str(tmp_path)},
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = json.loads((out / "loom_finetune.json").read_text())
