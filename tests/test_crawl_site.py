@@ -92,8 +92,8 @@ def test_crawl_depth_two_respects_robots_scope_and_refusals(site, tmp_path):
     assert hits["/a3"] == 0  # depth 3
     assert hits["/file.pdf"] == 0 and hits["/nf"] == 0  # binary link and rel=nofollow: never requested
     assert other.hits["/offsite"] == 0  # another host: out of scope
-    # /b links /c while /old (which redirects to /c) is still in flight: the second copy is dropped.
-    assert hits["/c"] == 2
+    # /old redirected to /c before /b's link to /c was due: that link is a duplicate, never requested.
+    assert hits["/c"] == 1
     assert hits["/"] == 1 and hits["/a"] == 1  # "/a#section" and the link back to "/" are the same pages
     drops = stats.drops
     assert drops["record.robots_disallowed"] == 2
@@ -111,6 +111,9 @@ def test_crawl_warc_reads_back_to_the_same_documents(site, tmp_path):
     server, _ = site
     warc_dir = tmp_path / "warc"
     config = crawl_config(server.url("/"), warc_dir)
+    # 8 requests in flight per host: /b's link to /c is fetched while /old (redirecting to /c) is
+    # in flight too, so the second copy of /c is archived as a revisit record.
+    config["sources"][0]["fetch"]["per_host_concurrency"] = 8
     pages, _ = crawl_pages(config)
     crawled = list(ExtractStage()(iter(pages), RunContext(parse_config(config))))
     (warc,) = warc_dir.glob("*.warc.gz")
@@ -253,3 +256,18 @@ def test_seed_lines_may_carry_comments(tmp_path):
     seeds = tmp_path / "seeds.txt"
     seeds.write_text("http://a.example/  # the first\n  # nothing\nhttps://b.example/x\tfrom a list\n")
     assert read_seeds(seeds) == ["http://a.example/", "https://b.example/x"]
+
+
+def test_one_slow_site_does_not_hold_up_the_others(tmp_path):
+    with LoopbackServer("127.0.0.2") as slow, LoopbackServer("127.0.0.3") as fast:
+        for i in range(6):
+            slow.route(f"/s{i}", static(html_page(f"Slow {i}", []), "text/html", delay_s=0.4))
+            fast.route(f"/f{i}", static(html_page(f"Fast {i}", []), "text/html"))
+        config = crawl_config(slow.url("/s0"), tmp_path / "warc", threads=4)
+        config["sources"][0]["urls"] = [slow.url(f"/s{i}") for i in range(6)] + [fast.url(f"/f{i}") for i in range(6)]
+        config["sources"][0]["fetch"]["per_host_concurrency"] = 1
+        pages, stats = crawl_pages(config)
+        assert fast.hits == {f"/f{i}": 1 for i in range(6)} | {"/robots.txt": 1}
+        assert len(pages) == 12 and stats.imbalances(("record",)) == []
+        # Threads are not all parked waiting for the slow host's slot: the two sites alternate.
+        assert [p.url.rsplit("/", 1)[1] for p in pages[:4]] == ["s0", "f0", "s1", "f1"]

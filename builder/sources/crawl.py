@@ -18,8 +18,9 @@ dropped with the fetcher's reason (``record.robots_disallowed``, ``record.http_4
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections import deque
+from collections import Counter, deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -43,6 +44,7 @@ from builder.sources.warc_writer import CrawlWarcWriter, Exchange, Written, payl
 log = logging.getLogger(__name__)
 
 DEFAULT_WARC_DIR = "crawl-warc"  # under the run's output folder
+SCHEDULE_LOOKAHEAD = 512  # queued URLs searched for one whose host is free
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,23 +197,41 @@ class _Crawl:
             self._enqueue(seed, 0, host_of(seed))
         window = max(2, 2 * self.config.threads)
         in_flight: deque[tuple[_Task, Future[FetchResult]]] = deque()
+        busy: Counter[str] = Counter()  # requests in flight per host
         with ThreadPoolExecutor(self.config.threads, thread_name_prefix="loom-crawl") as pool:
             try:
                 while self.queue or in_flight:
-                    while self.queue and len(in_flight) < window:
-                        task = self.queue.popleft()
+                    while len(in_flight) < window:
+                        task = self._next_task(busy)
+                        if task is None:
+                            break
                         if task.url in self.pages:  # a redirect handled meanwhile already gave this page
                             self.stats.count("record.in")
                             self.stats.drop("record.duplicate")
                             continue
+                        busy[host_of(task.url)] += 1
                         in_flight.append((task, pool.submit(self.fetcher.fetch, task.url, "page", self.check)))
                     task, future = in_flight.popleft()
+                    busy[host_of(task.url)] -= 1
                     page = self._handle(task, future.result())
                     if page is not None:
                         yield page
             finally:
                 for _, future in in_flight:
                     future.cancel()
+
+    def _next_task(self, busy: Counter[str]) -> _Task | None:
+        """The first queued URL whose host has a free slot, so threads never all wait on one slow site.
+
+        Only the head of the queue is searched; what is in flight decides, never timing, so
+        the order stays the same from run to run.
+        """
+        limit = self.fetcher.config.per_host_concurrency
+        for i, task in enumerate(itertools.islice(self.queue, SCHEDULE_LOOKAHEAD)):
+            if busy[host_of(task.url)] < limit:
+                del self.queue[i]
+                return task
+        return None
 
     def _archive(self, result: FetchResult, url: str, revisit_of: Written | None = None) -> Written | None:
         if self.writer is None:
