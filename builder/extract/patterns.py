@@ -14,7 +14,7 @@ def words(names: str) -> frozenset[str]:
 # Subtrees that never hold article text or images.
 SKIP_TAGS = words(
     "script style template svg math iframe object embed canvas head title meta link button select "
-    "input textarea option datalist audio video map area frame frameset applet dialog"
+    "input textarea option datalist audio video map area frame frameset applet dialog rt rp"
 )
 # Elements that end a paragraph (each is a box: a unit the content scorer reasons about).
 BLOCK_TAGS = words(
