@@ -280,3 +280,11 @@ def test_cli_and_validation_modules_do_not_import_torch(repo_dir: Path) -> None:
             "print(sorted(m for m in ('torch', 'transformers', 'datasets') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=repo_dir, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_integrity_only_needs_no_model(shards: Path, capsys: pytest.CaptureFixture) -> None:
+    from builder.cli import main
+
+    assert main(["validate", str(shards), "--integrity-only"]) == 0
+    out = capsys.readouterr().out
+    assert "integrity.stats" in out and "processor" not in out and "training" not in out

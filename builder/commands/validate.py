@@ -17,7 +17,7 @@ _OVERRIDES = {"model": "model", "samples": "samples", "steps": "steps", "device"
               "max_length": "max_length", "length_policy": "length_policy", "batch_size": "batch_size",
               "image_splitting": "image_splitting", "generate": "generate_samples", "seed": "seed",
               "report_dir": "report_dir", "lr": "learning_rate", "optimizer": "optimizer", "dtype": "dtype",
-              "train_batches": "train_batches"}
+              "train_batches": "train_batches", "integrity_only": "integrity_only"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr", type=float, help="learning rate of the training check (1e-3)")
     parser.add_argument("--optimizer", choices=["adamw", "sgd"], help="adamw (default) | sgd")
     parser.add_argument("--dtype", choices=["auto", "float32", "bfloat16", "float16"])
+    parser.add_argument("--integrity-only", action="store_true", default=None,
+                        help="only the integrity checks (no model; torch not needed)")
     parser.add_argument("--seed", type=int)
     parser.add_argument("--report-dir", help="where report.json/.html go (SHARDS_DIR/validation)")
     parser.add_argument("--json", action="store_true", help="print the JSON report instead of a summary")

@@ -11,6 +11,7 @@ from builder.config_base import Section
 
 class ValidateConfig(Section):
     enabled: bool = False  # run the validation at the end of `loom run`
+    integrity_only: bool = False  # only the integrity checks: no model, no torch needed
     # "tiny": a tiny random Idefics2 built offline; or a local checkpoint folder; or a hub id
     # (e.g. HuggingFaceM4/idefics2-8b, loaded from the local HF cache or downloaded where allowed).
     model: str = "tiny"

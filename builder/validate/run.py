@@ -35,7 +35,9 @@ def validate_output(out_dir: Path, config: ValidateConfig | None = None) -> Vali
         report.add(check)
     report.info["corpus"] = {"samples": integrity.total_samples, "images": integrity.total_images,
                              "shards": len(integrity.shard_counts), "sampled": len(integrity.documents)}
-    if integrity.documents:
+    if config.integrity_only:
+        report.info["model"] = None
+    elif integrity.documents:
         _model_checks(report, integrity.documents, config, timings)
     else:
         why = ("the output holds no sample" if not integrity.total_samples
