@@ -246,7 +246,7 @@ class WarcSource:
         if len(rec.payload) > max_bytes:
             stats.drop("record.too_large")
             return None
-        if not rec.payload.strip():  # e.g. a crawl's archived refusal: headers only
+        if not rec.payload[:1024].strip() and not rec.payload.strip():  # e.g. a crawl's archived refusal
             stats.drop("record.empty")
             return None
         if not rec.url:
