@@ -138,7 +138,14 @@ def test_resolve_exact_keeps_best_ranked():
     keys = np.array([7, 7, 7, 9, 9, 4], dtype=np.uint64)
     docs = np.array([0, 1, 2, 3, 4, 5])
     rank = np.array([5, 1, 3, 0, 2, 4])
-    dropped, kept = resolve_exact(keys, docs, rank)
+    asked = []
+
+    def rank_of(d):
+        asked.extend(d.tolist())
+        return rank[d]
+
+    dropped, kept = resolve_exact(keys, docs, rank_of)
+    assert sorted(asked) == [0, 1, 2, 3, 4]  # doc 5's key is not shared: never ranked
     assert dict(zip(dropped.tolist(), kept.tolist())) == {0: 1, 2: 1, 4: 3}
 
 
@@ -151,7 +158,7 @@ def test_union_find_roots_are_best_ranked_whatever_the_edge_order():
         rng.shuffle(edges)
         flipped = [(b, a) if rng.random() < 0.5 else (a, b) for a, b in edges]
         a, b = (np.array(x) for x in zip(*flipped))
-        nodes, roots = cluster_roots(a, b, rank)
+        nodes, roots = cluster_roots(a, b, lambda d: rank[d])
         assert dict(zip(nodes.tolist(), roots.tolist())) == expected
 
 
@@ -159,7 +166,7 @@ def test_union_find_long_chain():
     n = 5000
     order = np.random.default_rng(3).permutation(n)
     a, b = order[:-1], order[1:]
-    nodes, roots = cluster_roots(a, b, np.arange(n))
+    nodes, roots = cluster_roots(a, b, lambda d: d)
     assert nodes.size == n and set(roots.tolist()) == {0}
 
 
@@ -302,12 +309,11 @@ def test_cluster_centers_break_chains():
     sig[2, :2] = 200
     sig[3] = 7
     sig[4] = 7
-    rank = np.arange(5)
-    nodes = np.array([0, 1, 2, 3, 4])
+    nodes = np.array([0, 1, 2, 3, 4])  # in keep-rule order
     roots = np.array([0, 0, 0, 3, 3])
-    dropped, kept, n_kept = assign_to_centers(nodes, roots, rank, lambda d: sig[d], threshold=0.7)
+    dropped, kept, n_kept = assign_to_centers(nodes, roots, lambda d: sig[d], threshold=0.7)
     assert dict(zip(dropped.tolist(), kept.tolist())) == {1: 0, 4: 3}
     assert n_kept == 3  # 0, 2 (not like 0 although linked through 1) and 3
     # With a looser threshold the chain is one copy set.
-    dropped, kept, n_kept = assign_to_centers(nodes, roots, rank, lambda d: sig[d], threshold=0.5)
+    dropped, kept, n_kept = assign_to_centers(nodes, roots, lambda d: sig[d], threshold=0.5)
     assert dict(zip(dropped.tolist(), kept.tolist())) == {1: 0, 2: 0, 4: 3} and n_kept == 2

@@ -22,13 +22,16 @@ import numpy as np
 from filters.dedup.grouping import group_starts
 
 
-def assign_to_centers(nodes: np.ndarray, roots: np.ndarray, rank: np.ndarray,
+def assign_to_centers(nodes: np.ndarray, roots: np.ndarray,
                       signatures_of: Callable[[np.ndarray], np.ndarray], threshold: float,
                       max_centers: int = 256) -> tuple[np.ndarray, np.ndarray, int]:
-    """(dropped documents, the kept document each copies, number of documents kept) over all clusters."""
+    """(dropped documents, the kept document each copies, number of documents kept) over all clusters.
+
+    `nodes` come in keep-rule order (as `cluster_roots` returns them), `roots` their clusters.
+    """
     if nodes.size == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), 0
-    order = np.lexsort((rank[nodes], roots))  # by cluster, best first
+    order = np.lexsort((np.arange(nodes.size), roots))  # by cluster, best first
     nodes, roots = nodes[order], roots[order]
     starts = group_starts(roots)
     sizes = np.diff(starts)

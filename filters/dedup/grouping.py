@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -105,13 +105,25 @@ def pairs_within_groups(sorted_keys: np.ndarray, members: np.ndarray,
     return np.concatenate(out_a).astype(np.int64), np.concatenate(out_b).astype(np.int64)
 
 
-def resolve_exact(keys: np.ndarray, docs: np.ndarray, rank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Documents sharing a key: all but the best-ranked are duplicates. Returns (dropped, kept instead)."""
+def resolve_exact(keys: np.ndarray, docs: np.ndarray,
+                  rank_of: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Documents sharing a key: all but the best-ranked are duplicates. Returns (dropped, kept instead).
+
+    `rank_of(docs)` orders documents (lower is better); it is asked only about documents whose
+    key is shared.
+    """
+    empty = np.zeros(0, np.int64)
     if keys.size == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    order = np.lexsort((rank[docs], keys))
+        return empty, empty
+    order = np.argsort(keys, kind="stable")
     keys, docs = keys[order], docs[order]
-    starts = group_starts(keys)
-    _, pos = group_sizes_per_row(starts)
+    size_of, _ = group_sizes_per_row(group_starts(keys))
+    shared = size_of > 1
+    keys, docs = keys[shared], docs[shared]
+    if keys.size == 0:
+        return empty, empty
+    order = np.lexsort((rank_of(docs), keys))
+    keys, docs = keys[order], docs[order]
+    _, pos = group_sizes_per_row(group_starts(keys))
     dup = np.flatnonzero(pos > 0)
     return docs[dup].astype(np.int64), docs[dup - pos[dup]].astype(np.int64)

@@ -179,6 +179,7 @@ class PartitionMapper:
         par_keys = np.concatenate(cols.par_keys) if cols.par_keys else np.zeros(0, np.uint64)
         par_docs = np.concatenate(cols.par_docs) if cols.par_docs else np.zeros(0, np.uint32)
         _save_run(out, "paragraphs", par_keys, par_docs)
+        _save_run(out, "urls", np.array(cols.url_keys, dtype=np.uint64), np.arange(n, dtype=np.uint32))
         write_json(out / META_FILE, {
             "partition": partition,
             "documents": n,

@@ -33,7 +33,7 @@ def phash_representatives(phashes: np.ndarray, max_distance: int) -> np.ndarray:
         edges_b.append(b[close])
     a, b = np.concatenate(edges_a), np.concatenate(edges_b)
     # Ranked by the hash itself, so a cluster's root is its smallest hash.
-    nodes, roots = cluster_roots(a, b, np.arange(distinct.size))
+    nodes, roots = cluster_roots(a, b, lambda idx: idx)
     rep = np.arange(distinct.size)
     rep[nodes] = roots
     return distinct[rep][inverse]

@@ -13,13 +13,14 @@ Passes, in order, each over the documents the previous ones kept:
 5. paragraphs: a paragraph in ``min_documents`` or more kept documents of one domain is
    removed from all of them.
 
-"Keep one" always applies the same rule: the latest fetch time, then the most images, then
-the longest text, then the smallest id (then a hash of the content, for documents that share
-an id). Every number here is a function of the documents,
-never of how they were partitioned, so any split and any executor give the same decisions.
+"Keep one" always applies the same rule (ranking.py): the latest fetch time, then the most
+images, then the longest text, then the smallest id (then a hash of the content, for
+documents that share an id). Every number here is a function of the documents, never of how
+they were partitioned, so any split and any executor give the same decisions.
 
-Memory: a few numbers per document (id, rank, key, decision: ~60 bytes) and per image (~40), plus one
-key range of the band and paragraph runs (``reduce_memory_mb``).
+Memory: 9 bytes a document (decision, document kept instead), ~40 an image, 16 a candidate
+pair, plus one key range of the URL, band and paragraph runs (``reduce_memory_mb``); the
+attributes of documents are read from disk for the few that are compared.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from filters.dedup.config import DedupConfig
 from filters.dedup.decisions import write_decisions
 from filters.dedup.grouping import (
     SortedRun,
+    group_sizes_per_row,
     group_starts,
     iter_key_ranges,
     pairs_within_groups,
@@ -47,6 +49,7 @@ from filters.dedup.grouping import (
     resolve_exact,
 )
 from filters.dedup.perceptual import phash_representatives
+from filters.dedup.ranking import DocumentTable
 from filters.dedup.shingles import splitmix64
 from filters.dedup.store import DECISIONS_DIR, MAP_DIR, META_FILE, SUMMARY_FILE, read_json, write_json
 from filters.dedup.union_find import cluster_roots
@@ -117,8 +120,8 @@ class Reducer:
         timings: dict[str, float] = {}
         tick = time.perf_counter()
 
-        self.ids, self.rank, url_keys = self._load_documents(parts)
-        n = self.rank.size
+        self.table = DocumentTable([p.folder for p in parts], self.offsets)
+        n = sum(p.documents for p in parts)
         self.reason = np.zeros(n, np.int8)
         self.kept_instead = np.full(n, -1, np.int64)
         counts: dict[str, Any] = {"documents": n, "partitions": len(parts)}
@@ -126,9 +129,7 @@ class Reducer:
 
         tick = time.perf_counter()
         if self.config.urls.enabled:
-            alive = np.flatnonzero(self.reason == 0)
-            self._drop(*resolve_exact(url_keys[alive], alive, self.rank), reason=1)
-        del url_keys
+            self._urls(parts, counts)
         timings["urls"] = time.perf_counter() - tick
 
         tick = time.perf_counter()
@@ -191,23 +192,6 @@ class Reducer:
                     f"partition {part.name!r} was mapped with dedup.urls off; map it again to dedup URLs")
 
     # ------------------------------------------------------------------ loading
-    def _load_documents(self, parts: list[MappedPartition]) -> tuple[pa.ChunkedArray, np.ndarray, np.ndarray]:
-        """Document ids, keep-rule rank (0 = best) and URL keys, in global order."""
-        tables = [pq.read_table(p.folder / "docs.parquet") for p in parts]
-        schema = pa.schema([("id", pa.string()), ("occurrence", pa.int32()), ("content", pa.uint64()),
-                            ("url_key", pa.uint64()), ("fetched", pa.int64()),
-                            ("n_images", pa.int32()), ("text_len", pa.int64())])
-        table = pa.concat_tables(tables) if tables else schema.empty_table()
-        order = pc.sort_indices(table, sort_keys=[
-            ("fetched", "descending"), ("n_images", "descending"),
-            ("text_len", "descending"), ("id", "ascending"), ("content", "ascending"),
-        ]).to_numpy()
-        rank = np.empty(order.size, np.int64)
-        rank[order] = np.arange(order.size)
-        url_keys = table.column("url_key").to_numpy()
-        self.occurrence = table.column("occurrence").to_numpy()
-        return table.column("id"), rank, url_keys
-
     def _load_images(self, parts: list[MappedPartition], counts: dict[str, Any]):
         """Document, ordinal and identity of every image (URLs stay on disk until the decisions are written)."""
         tables = []
@@ -251,6 +235,19 @@ class Reducer:
                 break
             self.kept_instead[dropped[chained]] = self.kept_instead[target[chained]]
 
+    def _urls(self, parts: list[MappedPartition], counts: dict[str, Any]) -> None:
+        """Same normalized URL: only groups of two or more reach the keep rule."""
+        runs = [SortedRun(p.folder / "urls.keys.npy", p.folder / "urls.docs.npy", p.offset) for p in parts]
+        counts["url_key_ranges"] = _ranges(runs, self.memory_bytes)
+        shared_keys, shared_docs = [], []
+        for keys, docs in iter_key_ranges(runs, self.memory_bytes):
+            size_of, _ = group_sizes_per_row(group_starts(keys))
+            shared_keys.append(keys[size_of > 1])
+            shared_docs.append(docs[size_of > 1])
+        if shared_keys:
+            keys, docs = np.concatenate(shared_keys), np.concatenate(shared_docs)
+            self._drop(*resolve_exact(keys, docs, self.table.rank_of), reason=1)
+
     def _image_frequency(self, img_doc: np.ndarray, identity: np.ndarray, counts: dict[str, Any]) -> np.ndarray:
         """Reason code per image row (0 = kept)."""
         cfg = self.config.images
@@ -289,7 +286,7 @@ class Reducer:
             set_sum = np.add.reduceat(splitmix64(ident), starts[:-1]) if doc.size else np.zeros(0, np.uint64)
             set_key = splitmix64(set_sum ^ splitmix64(sizes))
         eligible = sizes >= self.config.image_sets.min_images
-        self._drop(*resolve_exact(set_key[eligible], set_docs[eligible], self.rank), reason=2)
+        self._drop(*resolve_exact(set_key[eligible], set_docs[eligible], self.table.rank_of), reason=2)
 
     def _near_duplicates(self, parts: list[MappedPartition], counts: dict[str, Any]) -> None:
         near = self.config.near_duplicates
@@ -316,9 +313,9 @@ class Reducer:
             sa = self._signature_rows(signatures, a[start : start + _VERIFY_CHUNK])
             sb = self._signature_rows(signatures, b[start : start + _VERIFY_CHUNK])
             keep[start : start + _VERIFY_CHUNK] = np.mean(sa == sb, axis=1) >= near.threshold
-        nodes, roots = cluster_roots(a[keep], b[keep], self.rank)
+        nodes, roots = cluster_roots(a[keep], b[keep], self.table.rank_of)
         dropped, kept, n_kept = assign_to_centers(
-            nodes, roots, self.rank, lambda docs: self._signature_rows(signatures, docs), near.threshold)
+            nodes, roots, lambda docs: self._signature_rows(signatures, docs), near.threshold)
         self._drop(dropped, kept, reason=3)
         counts["candidate_pairs"] = int(a.size)
         counts["verified_pairs"] = int(keep.sum())
@@ -369,10 +366,10 @@ class Reducer:
             lo, hi = part.offset, part.offset + part.documents
             d = dropped[(dropped >= lo) & (dropped < hi)]
             docs = pa.table({
-                "id": self._ids_of(d),
-                "occurrence": pa.array(self.occurrence[d], pa.int32()),
+                "id": self.table.ids_of(d),
+                "occurrence": self.table.occurrences_of(d),
                 "reason": pa.array(doc_reasons[self.reason[d]].tolist(), pa.string()),
-                "duplicate_of": self._ids_of(self.kept_instead[d]),
+                "duplicate_of": self.table.ids_of(self.kept_instead[d]),
             })
             im = removed_images[(img_doc[removed_images] >= lo) & (img_doc[removed_images] < hi)]
             src = pa.array([], pa.string())
@@ -380,21 +377,16 @@ class Reducer:
                 column = pq.read_table(part.folder / "images.parquet", columns=["src"]).column("src")
                 src = column.take(pa.array(im - self.image_offsets[p])).combine_chunks()
             images = pa.table({
-                "doc_id": self._ids_of(img_doc[im]),
-                "occurrence": pa.array(self.occurrence[img_doc[im]], pa.int32()),
+                "doc_id": self.table.ids_of(img_doc[im]),
+                "occurrence": self.table.occurrences_of(img_doc[im]),
                 "ordinal": pa.array(img_ordinal[im], pa.int32()),
                 "src": src,
                 "reason": pa.array(image_reasons[img_reason[im]].tolist(), pa.string()),
             })
             pm = (par_doc >= lo) & (par_doc < hi)
             paragraphs = pa.table({
-                "doc_id": self._ids_of(par_doc[pm]),
-                "occurrence": pa.array(self.occurrence[par_doc[pm]], pa.int32()),
+                "doc_id": self.table.ids_of(par_doc[pm]),
+                "occurrence": self.table.occurrences_of(par_doc[pm]),
                 "key": pa.array(par_key[pm], pa.uint64()),
             })
             write_decisions(self.work_dir / DECISIONS_DIR / part.folder.name, docs, images, paragraphs)
-
-    def _ids_of(self, docs: np.ndarray) -> pa.Array:
-        if docs.size == 0:
-            return pa.array([], pa.string())
-        return self.ids.take(pa.array(docs)).combine_chunks()

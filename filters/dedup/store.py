@@ -5,13 +5,16 @@
     work_dir/
       map/<partition>/        one folder per mapped partition (see mapper.py)
         meta.json             partition name, document count, MinHash parameters
-        docs.parquet          per document: id, url key, fetch time, image count, text length
+        docs.parquet          per document: id, occurrence, content hash, url key, fetch time,
+                              image count, text length (read by reduce for compared documents only)
         images.parquet        per image: document, ordinal, src, exact key, pHash
         signatures.npy        (documents, num_perm) uint32 MinHash signatures
         bands.keys.npy        sorted run: LSH band keys ...
         bands.docs.npy        ... and the document (row in docs.parquet) of each
         paragraphs.keys.npy   sorted run: (domain, paragraph) keys, once per document ...
         paragraphs.docs.npy   ... and their document
+        urls.keys.npy         sorted run: normalized-URL keys ...
+        urls.docs.npy         ... and their document
       decisions/<partition>/  what apply does to that partition (see decisions.py)
       summary.json            what reduce decided, in numbers
 

@@ -9,15 +9,21 @@ result depends on the set of edges and the ranks only, never on their order.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 
-def cluster_roots(a: np.ndarray, b: np.ndarray, rank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each node on an edge: (node, best-ranked node of its cluster). `rank` is global, lower is better."""
+def cluster_roots(a: np.ndarray, b: np.ndarray,
+                  rank_of: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """For each node on an edge: (node, best-ranked node of its cluster), nodes in rank order.
+
+    `rank_of(nodes)` orders the nodes (lower is better).
+    """
     if a.size == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     nodes, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
-    order = np.argsort(rank[nodes], kind="stable")
+    order = np.argsort(rank_of(nodes), kind="stable")
     nodes = nodes[order]
     position = np.empty_like(order)
     position[order] = np.arange(order.size)
