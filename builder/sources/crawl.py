@@ -3,9 +3,10 @@
 Fetching goes through `builder.net.Fetcher`, the same layer the image stage uses: opt-out
 list, robots.txt, SSRF guard, per-host concurrency and delay (and Crawl-delay), timeouts,
 size limit, retries. The crawl is breadth-first: a queue of (URL, depth) in discovery order,
-fetched by a bounded pool and handled strictly in queue order, so the same site gives the
-same pages in the same order on every run. A site (a seed's host) is never split over
-partitions, so the set of URLs already seen is complete within one partition.
+fetched by a bounded pool (a URL whose host is saturated lets the next host's URL go first)
+and handled strictly in submission order, so the same sites give the same pages in the same
+order on every run. A site (a seed's host) is never split over partitions, so the set of
+URLs already seen is complete within one partition.
 
 Every response is written to a WARC (`warc_writer.py`) as it is handled, and the page's
 provenance points at its record: reading the WARC back with a `warc` source gives the same
