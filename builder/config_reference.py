@@ -52,11 +52,16 @@ def _default(field: Any) -> str:
 
 
 def _comments(model: type[BaseModel]) -> dict[str, str]:
-    try:
-        source = inspect.getsource(model)
-    except (OSError, TypeError):
-        return {}
-    return {name: text.strip() for name, text in _FIELD_COMMENT.findall(source)}
+    found: dict[str, str] = {}
+    for klass in reversed(model.__mro__):  # a subclass's comment wins over its base's
+        if not issubclass(klass, BaseModel) or klass is BaseModel:
+            continue
+        try:
+            source = inspect.getsource(klass)
+        except (OSError, TypeError):
+            continue
+        found.update({name: text.strip() for name, text in _FIELD_COMMENT.findall(source)})
+    return found
 
 
 def _section_name(prefix: str, key: str, sub: type[BaseModel], n_choices: int) -> str:

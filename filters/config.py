@@ -2,93 +2,72 @@
 
 The text filters exist twice, once per paragraph and once per document, with different
 thresholds. A YAML file only needs the keys it changes: `paragraph: {words: {max: 500}}`
-keeps the paragraph minimum of 4 words, because each level merges what it is given onto
-its own defaults (not onto one shared default).
+keeps the paragraph minimum of 4 words, because each level's filters are their own classes
+with that level's defaults.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from builder.config_base import Section
 
 
 class WordCountFilter(Section):
-    enabled: bool = True
-    min: int = 0
-    max: int = 1_000_000
+    """Keep when `min` <= words <= `max`."""
+
+    enabled: bool = True  # run this filter
+    min: int = 0  # fewest words kept
+    max: int = 1_000_000  # most words kept
 
 
 class MaxRatioFilter(Section):
     """Keep when the score is <= `max`."""
 
-    enabled: bool = True
-    max: float = 1.0
+    enabled: bool = True  # run this filter
+    max: float = 1.0  # highest score kept
 
 
 class MinRatioFilter(Section):
     """Keep when the score is >= `min`."""
 
-    enabled: bool = True
-    min: float = 0.0
+    enabled: bool = True  # run this filter
+    min: float = 0.0  # lowest score kept
 
 
 class NgramRepetitionFilter(Section):
     """Keep when the share of repeated `n`-grams is <= `max`."""
 
-    enabled: bool = True
-    n: int = Field(5, ge=1)
-    max: float = 1.0
+    enabled: bool = True  # run this filter
+    n: int = Field(5, ge=1)  # n-gram length
+    max: float = 1.0  # highest repeated share kept
 
 
 class PunctuationFilter(Section):
     """Keep when the punctuation share of tokens is >= `min`; texts under `min_words` tokens pass."""
 
-    enabled: bool = True
-    min: float = 0.0
-    min_words: int = -1
+    enabled: bool = True  # run this filter
+    min: float = 0.0  # lowest punctuation share kept
+    min_words: int = -1  # texts with fewer tokens pass (-1: none)
 
 
 class SpamFilter(Section):
     """Keep when the share of words inside spam phrases is < `less_than`."""
 
-    enabled: bool = True
-    less_than: float = 1.0
+    enabled: bool = True  # run this filter
+    less_than: float = 1.0  # kept while the spam-word share is below this
 
 
 class LangFilter(Section):
     """Keep when the predicted language is wanted (`FiltersConfig.languages`) with score >= `min_score`."""
 
-    enabled: bool = True
-    min_score: float = 0.8
+    enabled: bool = True  # run this filter
+    min_score: float = 0.8  # lowest language probability kept
 
 
-def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-class _LevelDefaults(Section):
-    """A section whose partial YAML is merged onto `DEFAULTS` before validation."""
-
-    DEFAULTS: ClassVar[dict[str, Any]] = {}
-
-    @model_validator(mode="before")
-    @classmethod
-    def _merge_defaults(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return _deep_merge(cls.DEFAULTS, data)
-        return data
-
-
-class TextFilters(_LevelDefaults):
+class TextFilters(Section):
     """The text quality filters of one level, in the order they run."""
 
     words: WordCountFilter = Field(default_factory=WordCountFilter)
@@ -103,38 +82,111 @@ class TextFilters(_LevelDefaults):
     lang: LangFilter = Field(default_factory=LangFilter)
 
 
+# Each level's filters carry that level's defaults in their own class, so a partial YAML
+# (`words: {max: 500}`) keeps the level's other values and the config reference shows them.
+class ParagraphWords(WordCountFilter):
+    min: int = 4  # fewest words kept
+    max: int = 1000  # most words kept
+
+
+class ParagraphCharRepetition(NgramRepetitionFilter):
+    n: int = Field(10, ge=1)  # n-gram length
+    max: float = 0.1  # highest repeated share kept
+
+
+class ParagraphWordRepetition(NgramRepetitionFilter):
+    n: int = Field(5, ge=1)  # n-gram length
+    max: float = 0.1  # highest repeated share kept
+
+
+class ParagraphSpecialChars(MaxRatioFilter):
+    max: float = 0.3  # highest score kept
+
+
+class ParagraphStopwords(MinRatioFilter):
+    min: float = 0.3  # lowest score kept
+
+
+class FlaggedWords(MaxRatioFilter):
+    max: float = 0.01  # highest score kept
+
+
+class ParagraphPunctuation(PunctuationFilter):
+    min: float = 0.001  # lowest punctuation share kept
+    min_words: int = 12  # texts with fewer tokens pass (-1: none)
+
+
+class ParagraphCommonWords(MinRatioFilter):
+    min: float = 0.8  # lowest score kept
+
+
+class ParagraphSpam(SpamFilter):
+    less_than: float = 0.12  # kept while the spam-word share is below this
+
+
+class ParagraphLang(LangFilter):
+    enabled: bool = False  # run this filter
+
+
 class ParagraphFilters(TextFilters):
     """OBELICS node-level values (lang id off at paragraph level, as in OBELICS)."""
 
-    DEFAULTS: ClassVar[dict[str, Any]] = {
-        "words": {"min": 4, "max": 1000},
-        "char_repetition": {"n": 10, "max": 0.1},
-        "word_repetition": {"n": 5, "max": 0.1},
-        "special_chars": {"max": 0.3},
-        "stopwords": {"min": 0.3},
-        "flagged_words": {"max": 0.01},
-        "punctuation": {"min": 0.001, "min_words": 12},
-        "common_words": {"min": 0.8},
-        "spam": {"less_than": 0.12},
-        "lang": {"enabled": False, "min_score": 0.8},
-    }
+    words: ParagraphWords = Field(default_factory=ParagraphWords)
+    char_repetition: ParagraphCharRepetition = Field(default_factory=ParagraphCharRepetition)
+    word_repetition: ParagraphWordRepetition = Field(default_factory=ParagraphWordRepetition)
+    special_chars: ParagraphSpecialChars = Field(default_factory=ParagraphSpecialChars)
+    stopwords: ParagraphStopwords = Field(default_factory=ParagraphStopwords)
+    flagged_words: FlaggedWords = Field(default_factory=FlaggedWords)
+    punctuation: ParagraphPunctuation = Field(default_factory=ParagraphPunctuation)
+    common_words: ParagraphCommonWords = Field(default_factory=ParagraphCommonWords)
+    spam: ParagraphSpam = Field(default_factory=ParagraphSpam)
+    lang: ParagraphLang = Field(default_factory=ParagraphLang)
+
+
+class DocumentWords(WordCountFilter):
+    min: int = 10  # fewest words kept
+    max: int = 2000  # most words kept
+
+
+class DocumentWordRepetition(NgramRepetitionFilter):
+    n: int = Field(5, ge=1)  # n-gram length
+    max: float = 0.2  # highest repeated share kept
+
+
+class DocumentSpecialChars(MaxRatioFilter):
+    max: float = 0.275  # highest score kept
+
+
+class DocumentStopwords(MinRatioFilter):
+    min: float = 0.35  # lowest score kept
+
+
+class DocumentPunctuation(PunctuationFilter):
+    min: float = 0.03  # lowest punctuation share kept
+
+
+class DocumentCommonWords(MinRatioFilter):
+    min: float = 0.9  # lowest score kept
+
+
+class DocumentSpam(SpamFilter):
+    enabled: bool = False  # run this filter
+    less_than: float = 0.12  # kept while the spam-word share is below this
 
 
 class DocumentFilters(TextFilters):
-    """OBELICS document-level values."""
+    """OBELICS document-level values, judged on the text left after the paragraph filters."""
 
-    DEFAULTS: ClassVar[dict[str, Any]] = {
-        "words": {"min": 10, "max": 2000},
-        "char_repetition": {"n": 10, "max": 0.1},
-        "word_repetition": {"n": 5, "max": 0.2},
-        "special_chars": {"max": 0.275},
-        "stopwords": {"min": 0.35},
-        "flagged_words": {"max": 0.01},
-        "punctuation": {"min": 0.03, "min_words": -1},
-        "common_words": {"min": 0.9},
-        "spam": {"enabled": False, "less_than": 0.12},
-        "lang": {"enabled": True, "min_score": 0.8},
-    }
+    words: DocumentWords = Field(default_factory=DocumentWords)
+    char_repetition: ParagraphCharRepetition = Field(default_factory=ParagraphCharRepetition)
+    word_repetition: DocumentWordRepetition = Field(default_factory=DocumentWordRepetition)
+    special_chars: DocumentSpecialChars = Field(default_factory=DocumentSpecialChars)
+    stopwords: DocumentStopwords = Field(default_factory=DocumentStopwords)
+    flagged_words: FlaggedWords = Field(default_factory=FlaggedWords)
+    punctuation: DocumentPunctuation = Field(default_factory=DocumentPunctuation)
+    common_words: DocumentCommonWords = Field(default_factory=DocumentCommonWords)
+    spam: DocumentSpam = Field(default_factory=DocumentSpam)
+    lang: LangFilter = Field(default_factory=LangFilter)
 
 
 class RepetitionFilters(Section):
@@ -144,12 +196,13 @@ class RepetitionFilters(Section):
     characters taken by the most frequent word 2-, 3- and 4-gram.
     """
 
-    enabled: bool = False
-    dup_line_frac: float = 0.30
-    dup_line_char_frac: float = 0.20
-    dup_para_frac: float = 0.30
-    dup_para_char_frac: float = 0.20
-    top_ngram_char_frac: dict[int, float] = Field(default_factory=lambda: {2: 0.20, 3: 0.18, 4: 0.16})
+    enabled: bool = False  # run these checks
+    dup_line_frac: float = 0.30  # highest share of lines repeating an earlier line
+    dup_line_char_frac: float = 0.20  # highest share of characters in repeated lines
+    dup_para_frac: float = 0.30  # highest share of paragraphs repeating an earlier one
+    dup_para_char_frac: float = 0.20  # highest share of characters in repeated paragraphs
+    top_ngram_char_frac: dict[int, float] = Field(  # n -> highest character share of the top word n-gram
+        default_factory=lambda: {2: 0.20, 3: 0.18, 4: 0.16})
 
 
 DEFAULT_BANNED_URL_WORDS = ["logo", "button", "icon", "plugin", "widget"]
@@ -158,27 +211,27 @@ DEFAULT_BANNED_URL_WORDS = ["logo", "button", "icon", "plugin", "widget"]
 class BannedUrlWords(Section):
     """Drop images whose URL holds one of `words` as a whole token ("lexicon" does not hold "icon")."""
 
-    enabled: bool = True
-    words: list[str] = Field(default_factory=lambda: list(DEFAULT_BANNED_URL_WORDS))
+    enabled: bool = True  # run this filter
+    words: list[str] = Field(default_factory=lambda: list(DEFAULT_BANNED_URL_WORDS))  # banned URL tokens
     plurals: bool = True  # "icons" matches "icon"
 
 
 class NsfwFilter(Section):
     """NudeNet's bundled detector (extra `loom[nsfw]`): an image scoring >= `threshold` is NSFW."""
 
-    enabled: bool = False
-    threshold: float = Field(0.5, ge=0.0, le=1.0)
-    action: Literal["drop_image", "drop_document"] = "drop_document"
+    enabled: bool = False  # needs `pip install 'loom[nsfw]'`
+    threshold: float = Field(0.5, ge=0.0, le=1.0)  # NSFW from this score on
+    action: Literal["drop_image", "drop_document"] = "drop_document"  # what an NSFW image removes
     cache_dir: str | None = None  # where onnxruntime may write; a temp dir when unset
 
 
 class ImageFilters(Section):
     """OBELICS image values: format, sides in pixels, aspect ratio (max of w/h and h/w)."""
 
-    formats: list[str] = Field(default_factory=lambda: ["jpg", "jpeg", "png", "webp"])
-    min_side: int = Field(150, ge=1)
-    max_side: int = Field(20_000, ge=1)
-    max_aspect_ratio: float = Field(2.0, ge=1.0)
+    formats: list[str] = Field(default_factory=lambda: ["jpg", "jpeg", "png", "webp"])  # formats kept
+    min_side: int = Field(150, ge=1)  # smallest width and height kept, in pixels
+    max_side: int = Field(20_000, ge=1)  # largest width and height kept, in pixels
+    max_aspect_ratio: float = Field(2.0, ge=1.0)  # largest max(w/h, h/w) kept
     banned_url_words: BannedUrlWords = Field(default_factory=BannedUrlWords)
     nsfw: NsfwFilter = Field(default_factory=NsfwFilter)
 
@@ -186,9 +239,9 @@ class ImageFilters(Section):
 class DocumentRules(Section):
     """What a document must still hold after the paragraph and image filters."""
 
-    min_images: int = Field(1, ge=0)
-    max_images: int = Field(30, ge=0)
-    require_text: bool = True
+    min_images: int = Field(1, ge=0)  # fewest images a document keeps
+    max_images: int = Field(30, ge=0)  # most images a document keeps
+    require_text: bool = True  # drop a document without text
 
 
 class WordLists(Section):
@@ -198,14 +251,16 @@ class WordLists(Section):
 
 
 class FiltersConfig(Section):
-    enabled: bool = True
+    """Quality filters; the defaults are OBELICS's (docs/filters.md)."""
+
+    enabled: bool = True  # run the filters at all
     # "drop": remove what fails. "annotate": only score (nothing removed; failures listed in
     # doc.metadata["filter_failures"]), so `loom rethreshold` can decide later.
-    action: Literal["drop", "annotate"] = "drop"
-    languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
-    paragraph: ParagraphFilters = Field(default_factory=lambda: ParagraphFilters.model_validate({}))
-    document: DocumentFilters = Field(default_factory=lambda: DocumentFilters.model_validate({}))
-    repetition: RepetitionFilters = Field(default_factory=RepetitionFilters)
-    images: ImageFilters = Field(default_factory=ImageFilters)
-    rules: DocumentRules = Field(default_factory=DocumentRules)
-    word_lists: WordLists = Field(default_factory=WordLists)
+    action: Literal["drop", "annotate"] = "drop"  # drop, or only score (annotate)
+    languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)  # wanted languages (ISO 639-1)
+    paragraph: ParagraphFilters = Field(default_factory=ParagraphFilters)  # text filters per paragraph
+    document: DocumentFilters = Field(default_factory=DocumentFilters)  # text filters on the text left
+    repetition: RepetitionFilters = Field(default_factory=RepetitionFilters)  # Gopher-style, optional
+    images: ImageFilters = Field(default_factory=ImageFilters)  # URL words, format, size, NSFW
+    rules: DocumentRules = Field(default_factory=DocumentRules)  # image counts and text left
+    word_lists: WordLists = Field(default_factory=WordLists)  # word list settings
