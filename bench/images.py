@@ -87,7 +87,7 @@ def serve(n_images: int, n_hosts: int, ready: mp.Queue, stop: mp.Event) -> None:
 # ----------------------------------------------------------------------------- workers
 
 
-def loom_worker(urls_file: str, threads: int, resize: bool, out_dir: str) -> dict:
+def loom_worker(urls_file: str, threads: int, resize: bool, out_dir: str, decode_workers: int | None) -> dict:
     from builder.config import LoomConfig
     from builder.context import RunContext
     from builder.document import Document, ImageNode, TextNode
@@ -97,6 +97,7 @@ def loom_worker(urls_file: str, threads: int, resize: bool, out_dir: str) -> dic
     urls = Path(urls_file).read_text().split()
     cfg = ImagesConfig(
         threads=threads,
+        decode_workers=decode_workers,
         fetch={"allow_networks": ["127.0.0.0/8"], "retries": 0, "total_timeout_s": 10},
         decode={"resize_max_side": 980 if resize else None, "keep_original": not resize, "quality": 90},
     )
@@ -167,14 +168,19 @@ def main() -> int:
     parser.add_argument("--hosts", type=int, default=50)
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--i2d-venv", default="/tmp/i2d-venv")
+    parser.add_argument("--decode-workers", type=int, default=-1,
+                        help="loom images.decode_workers; -1 (default): same as --threads, as img2dataset "
+                             "decodes on all its threads; 0: loom's default (2 per CPU)")
     parser.add_argument("--worker", choices=["loom"], help=argparse.SUPPRESS)
     parser.add_argument("--urls", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--resize", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.decode_workers < 0:
+        args.decode_workers = args.threads
 
     if args.worker == "loom":
-        result = loom_worker(args.urls, args.threads, bool(args.resize), args.out)
+        result = loom_worker(args.urls, args.threads, bool(args.resize), args.out, args.decode_workers or None)
         result["rss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         print("RESULT " + json.dumps(result))
         return 0
@@ -198,7 +204,8 @@ def main() -> int:
                 loom_out.mkdir()
                 loom, loom_wall = run_worker(
                     [sys.executable, __file__, "--worker", "loom", "--urls", str(urls_file),
-                     "--threads", str(args.threads), "--resize", str(resize), "--out", str(loom_out)])
+                     "--threads", str(args.threads), "--resize", str(resize), "--out", str(loom_out),
+                     "--decode-workers", str(args.decode_workers)])
                 i2d, i2d_wall = run_worker(
                     [str(i2d_python), "-c", I2D_SCRIPT, str(urls_file), str(Path(tmp) / f"i2d-{label}"),
                      str(args.threads), str(resize)],
@@ -228,6 +235,7 @@ def main() -> int:
         "ratio": main_ratio, "baseline_name": f"img2dataset {I2D_VERSION}",
         "images": len(urls), "hosts": args.hosts, "threads": args.threads,
         "noresize": results["noresize"], "resize": results["resize"],
+        "loom_decode_workers": args.decode_workers or "default",
         "loom_enforces": ["robots.txt", "per-host limits", "ssrf guard"],
     }))
     return 0
