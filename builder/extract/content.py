@@ -58,7 +58,7 @@ def _attempt(walked: WalkResult, chrome_level: int, clean: bool) -> Items:
     for b, box in enumerate(boxes):
         if box.parent >= 0:
             is_chrome = (box.chrome >= chrome_level and not (
-                box.chrome == CHROME_BY_CLASS and box.text - box.link > big
+                box.chrome == CHROME_BY_CLASS and not box.sure and box.text - box.link > big
             )) or (box.byline and box.text < BYLINE_MAX and chrome_level <= CHROME_BY_TAG)
             chrome[b] = is_chrome or chrome[box.parent]
     score = [0.0] * n
@@ -115,7 +115,7 @@ def _attempt(walked: WalkResult, chrome_level: int, clean: bool) -> Items:
     for b in range(n):
         p = boxes[b].parent
         inside = region[b] or (p >= 0 and keep[p])
-        keep[b] = inside and not chrome[b] and not (clean and b != top and _cleaned(boxes[b], score[b]))
+        keep[b] = inside and not chrome[b] and not (clean and b != top and _cleaned(boxes[b], score[b], big))
     # Prose a little further out (a lead paragraph above the article body) joins too.
     near = [False] * n
     outer = parent if parent < 0 else max(0, boxes[parent].parent)
@@ -144,7 +144,7 @@ def _climb(boxes: list[Box], top: int, final: dict[int, float], chrome: list[boo
     alternatives = [b for b in ranked[1:] if final[b] >= 0.75 * final[top]]
     if len(alternatives) >= 3:
         b = boxes[top].parent
-        while b >= 0:
+        while b > 0:  # (not up to <body>: that would be the whole page)
             if sum(1 for alt in alternatives if _is_ancestor(boxes, b, alt)) >= 3:
                 top = b
                 break
@@ -186,9 +186,10 @@ def _prose(item: TextItem) -> bool:
     return (length > 80 and density < 0.25) or (0 < length <= 80 and density == 0 and ". " in item.text)
 
 
-def _cleaned(box: Box, score: float) -> bool:
-    """A box inside the article that is not part of it: mostly links, or chrome-classed without prose."""
-    if box.weight < 0 and box.tag in _CLEANABLE and score <= 0:
+def _cleaned(box: Box, score: float, big: float) -> bool:
+    """A box inside the article that is not part of it: mostly links, or chrome-classed without prose
+    (unless it holds most of the page's text)."""
+    if box.weight < 0 and box.tag in _CLEANABLE and score <= 0 and box.text - box.link <= big:
         return True
     return _mostly_links(box)
 

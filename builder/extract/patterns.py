@@ -41,6 +41,8 @@ UNLIKELY = re.compile(
     r"widget|tags?-?list|\btags\b|login|register|rating|voting|\bvotes?\b|author|byline|"
     r"copyright|disclosure|credit|entry-meta|post-?meta|entry-tools|meta-?info|breaking"
 )
+# Of those, the words no wrapper of the article ever carries (a modal, a consent banner).
+NEVER_CONTENT = re.compile(r"cookie|consent|gdpr|popup|modal|newsletter|disqus|comment|outbrain|taboola|agegate")
 # ...unless they also say this (a "content-with-sidebar" wrapper is content).
 MAYBE_CONTENT = re.compile(r"(?<![a-z])and(?![a-z])|article|body|column|content|main|shadow")
 NEGATIVE = re.compile(
@@ -70,9 +72,12 @@ def is_unlikely(class_id: str) -> bool:
 
 
 @lru_cache(maxsize=65536)
-def judge_class(class_id: str) -> tuple[int, bool, bool]:
-    """(weight, unlikely, byline) of a "class id" string; cached: pages repeat the same classes."""
+def judge_class(class_id: str) -> tuple[int, int, bool]:
+    """(weight, unlikely, byline) of a "class id" string; cached: pages repeat the same classes.
+
+    unlikely: 0 content-like, 1 chrome-like, 2 chrome that can never wrap the article."""
     lowered = class_id.lower()
     if len(lowered) < 2:
-        return 0, False, False
-    return class_weight(lowered), is_unlikely(lowered), bool(BYLINE.search(lowered))
+        return 0, 0, False
+    unlikely = (2 if NEVER_CONTENT.search(lowered) else 1) if is_unlikely(lowered) else 0
+    return class_weight(lowered), unlikely, bool(BYLINE.search(lowered))

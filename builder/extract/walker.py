@@ -48,6 +48,7 @@ class Box:
     in_article: bool = False
     klass: str = ""
     byline: bool = False  # its class says author/byline/dateline
+    sure: bool = False  # chrome by a class no article wrapper carries (cookie banner, modal, ...)
 
 
 @dataclass(slots=True)
@@ -296,7 +297,10 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
             else:
                 chrome = 0
             boxes.append(
-                Box(cur, tag, weight, chrome, in_article=in_article, klass=attrs.get("class") or "", byline=byline)
+                Box(
+                    cur, tag, weight, chrome, in_article=in_article, klass=attrs.get("class") or "",
+                    byline=byline, sure=unlikely == 2,
+                )
             )
             cur = len(boxes) - 1
             flags = _BOX
