@@ -125,6 +125,9 @@ def test_crawl_warc_reads_back_to_the_same_documents(site, tmp_path):
     n_requests = sum(t == "request" for t, _ in types)
     assert n_requests == sum(t in ("response", "revisit") for t, _ in types) >= 8
     assert ("revisit", "WARC/1.1") in types  # the second copy of /c: identical payload, no body
+    with open(warc, "rb") as fh:
+        uris = [r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(fh) if r.rec_type == "response"]
+    assert uris.count(server.url("/robots.txt")) == 1  # the robots.txt that decided what to skip
     members = gzip.decompress(warc.read_bytes()).count(b"WARC/1.1\r\n")
     assert members == len(types)
 

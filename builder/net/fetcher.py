@@ -90,8 +90,9 @@ class Fetcher:
         self.limiter = HostLimiter(cfg.max_concurrency, cfg.per_host_concurrency)
         self.watchdog = Watchdog()
         self.robots = RobotsCache(cfg.robots, cfg.robots_token, self._fetch_robots)
-        # Called with every result `fetch` returns, from the fetching thread (a crawl archives them).
-        self.observer: Callable[[FetchResult], None] | None = None
+        # Called with every result `fetch` returns and every robots.txt fetched, with the kind
+        # ("page", "image", "robots"), from the fetching thread (a crawl archives them).
+        self.observer: Callable[[FetchResult, str], None] | None = None
         # One adapter (one set of connection pools, one per host) shared by every thread's session.
         self._adapter = GuardedAdapter(
             self.guard,
@@ -141,7 +142,7 @@ class Fetcher:
         result = self._follow(url, kind, check_headers, obey_robots=self.config.robots.obey)
         result.elapsed_s = time.monotonic() - started
         if self.observer is not None:
-            self.observer(result)
+            self.observer(result, kind)
         return result
 
     # -- internals --------------------------------------------------------------------------
@@ -303,6 +304,8 @@ class Fetcher:
 
     def _fetch_robots(self, robots_url: str) -> RobotsFetch:
         result = self._follow(robots_url, "robots", None, obey_robots=False)
+        if self.observer is not None:
+            self.observer(result, "robots")
         if result.error is None:
             return RobotsFetch(result.status, result.body)
         if result.error.startswith("http_"):

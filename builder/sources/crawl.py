@@ -153,8 +153,9 @@ class CrawlSource:
         warc_path = self._warc_path(partition, ctx)
         writer = CrawlWarcWriter(warc_path, info={"loom-partition": partition.id}) if warc_path else None
         fetcher = self._fetcher()
-        if writer is not None:  # the image stage archives its responses here too (builder.net observer)
-            ctx.extras["response_observer"] = image_observer(writer)
+        if writer is not None:  # robots.txt files and the image stage's responses go in the WARC too
+            fetcher.observer = response_observer(writer, ("robots",))
+            ctx.extras["response_observer"] = response_observer(writer)
         try:
             yield from _Crawl(self.config, fetcher, writer, ctx).run(partition.items)
         finally:
@@ -303,15 +304,19 @@ def archive_result(writer: CrawlWarcWriter, result: FetchResult, url: str,
     return writer.write(exchange, revisit_of)
 
 
-def image_observer(writer: CrawlWarcWriter):
-    """Archives the image stage's responses in the crawl's WARC, so a re-read needs no network.
+def response_observer(writer: CrawlWarcWriter, kinds: tuple[str, ...] = ("image", "robots")):
+    """Archives a fetcher's responses of `kinds` in the crawl's WARC, so a re-read needs no network.
 
-    Called from the image stage's fetching threads (the writer is thread-safe). A 200 whose
-    body was refused (too large, X-Robots-Tag) is not archived: an empty image record would
-    stand for the picture when the archive is read back.
+    The image stage's fetcher gets one (its images and robots.txt files), the crawl's own
+    fetcher one for robots.txt only (pages are archived in order by the crawl itself). Called
+    from fetching threads; the writer is thread-safe. A 200 whose body was refused (too
+    large, X-Robots-Tag) is not archived: an empty image record would stand for the picture
+    when the archive is read back.
     """
 
-    def observe(result: FetchResult) -> None:
+    def observe(result: FetchResult, kind: str) -> None:
+        if kind not in kinds:
+            return
         for hop in result.history:
             archive_result(writer, hop, hop.final_url or result.url)
         if result.status is not None and not (result.error is not None and result.status < 300):
