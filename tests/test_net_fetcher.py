@@ -198,3 +198,20 @@ def test_user_agent_refuses_impersonation():
     with pytest.raises(ValueError):
         FetchConfig(user_agent="mybot/1.0")  # no contact URL
     assert FetchConfig(user_agent="mybot/1.0 (+https://example.org/bot)").user_agent
+
+
+def test_connection_goes_to_the_address_the_guard_checked(hosts):
+    # "pinned.test" does not exist in DNS: the request can only succeed by connecting to the
+    # address the guard returned, which is what closes the DNS-rebinding gap.
+    with Fetcher(config()) as f:
+        f.guard._lookup = lambda host, port: [hosts[0].host]  # type: ignore[method-assign]
+        result = f.fetch(f"http://pinned.test:{hosts[0].port}/a.jpg")
+    assert result.ok and result.body == JPEG
+
+
+def test_rebinding_to_a_blocked_address_is_refused_at_connect(hosts):
+    answers = iter([[hosts[0].host], ["10.0.0.1"], ["10.0.0.1"], ["10.0.0.1"]])
+    with Fetcher(config(dns_cache_ttl_s=0, robots={"obey": False})) as f:
+        f.guard._lookup = lambda host, port: next(answers)  # type: ignore[method-assign]
+        result = f.fetch(f"http://rebind.test:{hosts[0].port}/a.jpg")
+    assert result.error == "ssrf_blocked"

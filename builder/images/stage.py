@@ -53,12 +53,13 @@ class ImageStage:
         self._pool = ThreadPoolExecutor(self.config.threads, thread_name_prefix="loom-image")
         self._decoder = decode_pool(self.config)
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Stop the pools (pending work is cancelled) and close the connections."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.shutdown(wait=wait, cancel_futures=True)
             self._pool = None
         if self._decoder is not None:
-            self._decoder.shutdown(wait=True, cancel_futures=True)
+            self._decoder.shutdown(wait=wait, cancel_futures=True)
             self._decoder = None
         if self._fetcher is not None:
             self._fetcher.close()
@@ -152,4 +153,4 @@ class ImageStage:
 
     def __del__(self) -> None:
         with contextlib.suppress(Exception):
-            self.close()
+            self.close(wait=False)  # never block garbage collection on a slow server
