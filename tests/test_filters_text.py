@@ -199,3 +199,15 @@ def test_lone_surrogates_do_not_break_scoring() -> None:
     out, _ = run_text(make_doc(broken, PROSE), FiltersConfig(action="annotate"))
     assert out is not None and out.scores["lang_en"] > 0.5
     assert out.texts[0].scores["words"] == 14  # the surrogate alone is no word
+
+
+def test_gopher_repetition_checks_drop_a_repetitive_document() -> None:
+    cfg = FiltersConfig.model_validate({"repetition": {"enabled": True}})
+    fresh, _ = run_text(make_doc(PROSE, PROSE_2), cfg)
+    assert fresh is not None and fresh.scores["dup_para_frac"] == 0.0
+    # The same paragraph three times: 2 of 3 paragraphs repeat (0.67 > 0.3). Only the
+    # repetition checks are on, so they name the reason.
+    only_rep = only("document", "words").model_copy(update={"repetition": cfg.repetition})
+    out, ctx = run_text(make_doc(PROSE, PROSE, PROSE), only_rep)
+    assert out is None
+    assert ctx.stats.drops["doc.dup_line_frac"] == 1  # lines are checked first
