@@ -340,8 +340,10 @@ def _run_claimed(config: LoomConfig, output: RunOutput, overwrite: bool, progres
     executor = build_executor(config.executor)
     built: dict[str, PartitionResult] = {}
     todo = []
+    # Staging shards matter only while some dedup work remains (it may redo every partition).
+    all_applied = staged and all(state.is_done(p.id, PHASE_DEDUP) for p in partitions)
     for part in partitions:
-        if state.is_done(part.id, PHASE_BUILD) and _still_usable(state, output, part.id, staged):
+        if state.is_done(part.id, PHASE_BUILD) and _still_usable(state, output, part.id, staged and not all_applied):
             built[part.id] = state.load(part.id, PHASE_BUILD)
         else:
             todo.append((config, part, output, staged))
@@ -394,9 +396,9 @@ def _task_failure(task: tuple[Any, ...], message: str) -> PartitionResult:
     return failed_result(target.partition, PHASE_DEDUP, f"partition {target.partition}: {message}")
 
 
-def _still_usable(state: RunState, output: RunOutput, partition: str, staged: bool) -> bool:
-    """A committed build whose dedup phase is pending needs its staging shards (a lost work_dir)."""
-    if not staged or state.is_done(partition, PHASE_DEDUP):
+def _still_usable(state: RunState, output: RunOutput, partition: str, needs_staging: bool) -> bool:
+    """A committed build is usable unless the dedup phase still needs its staging shards and they are gone."""
+    if not needs_staging:
         return True
     record = state.load(partition, PHASE_BUILD)
     if all((staging_dir(output) / s.name).exists() for s in record.shards):

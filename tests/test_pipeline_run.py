@@ -184,8 +184,8 @@ def test_fsspec_output_with_dedup_keeps_work_state_in_work_dir(inputs, tmp_path)
         assert list((tmp_path / "work").glob("*/staging/*.tar"))  # staging went to the work folder
         # The work folder is lost (another machine) while the dedup phase is still to do:
         # the builds whose staging shards are gone are redone, and the answer is the same.
-        for record in fs.glob("/loom-tests/run-dedup/_loom/done/*.dedup.json"):
-            fs.rm(record)
+        for record in sorted(fs.glob("/loom-tests/run-dedup/_loom/done/*.dedup.json"))[1:]:
+            fs.rm(record)  # one partition stays applied: it is applied again with the new decisions
         shutil.rmtree(tmp_path / "work")
         again = run_pipeline(config, url)
         assert again.resumed == 0
