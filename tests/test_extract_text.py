@@ -124,3 +124,14 @@ def test_a_lead_paragraph_outside_the_article_body_is_kept():
     got = texts(doc_of(body))
     assert got[0] == MORE
     assert PROSE in got
+
+
+def test_ruby_annotations_are_not_text():
+    body = f"<article><p>{PROSE}</p><p><ruby>漢<rp>(</rp><rt>かん</rt><rp>)</rp>字<rt>じ</rt></ruby>の本</p></article>"
+    assert "漢字の本" in texts(doc_of(body))
+
+
+def test_short_bylines_and_dangling_labels_are_dropped():
+    body = f"""<article><div class="byline">By Jane Doe, 3 May 2024</div><p>{PROSE}</p><p>{MORE}</p>
+    <p>More on this topic:</p><ul class="related-links"><li><a href="/1">Link one</a></li></ul></article>"""
+    assert texts(doc_of(body)) == [PROSE, MORE]
