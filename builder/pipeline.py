@@ -23,6 +23,7 @@ from builder.config import ConfigError, LoomConfig
 from builder.context import RunContext
 from builder.document import Document, ImageNode, document_key
 from builder.executors import build_executor
+from builder.executors.local import default_workers
 from builder.executors.reporting import LiveCounter
 from builder.run_output import RunOutput, ShardSink, clear_local_shards, discard_shards
 from builder.run_state import STATE_DIR, PartitionResult, RunState
@@ -327,6 +328,9 @@ def run_pipeline(config: LoomConfig, out_dir: str | Path, *, overwrite: bool = F
     output = RunOutput.of(out_dir, config.executor.work_dir)
     if not config.sources:
         raise ConfigError("the config lists no sources")
+    if output.in_process_only and (config.executor.type != "local" or default_workers(config.executor.workers) > 1):
+        raise ConfigError(f"{output} lives in this process only: workers could not write to it; "
+                          "use executor type local with workers: 1 (--workers 1)")
     with RunState(output).exclusive():
         return _run_claimed(config, output, overwrite, progress, started)
 

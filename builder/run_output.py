@@ -60,6 +60,12 @@ class RunOutput:
         return isinstance(self.fs, LocalFileSystem)
 
     @property
+    def in_process_only(self) -> bool:
+        """`memory://`: other processes (workers) cannot see it."""
+        protocols = self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)
+        return "memory" in protocols
+
+    @property
     def local_dir(self) -> Path:
         """The output folder on this machine (local outputs only)."""
         if not self.is_local:

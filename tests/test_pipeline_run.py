@@ -129,6 +129,10 @@ def test_fsspec_memory_output_equals_local(inputs, reference):
     config = partitions_config(inputs)
     config.executor.workers = 1  # memory:// lives in this process only
     url = "memory://loom-tests/run-a"
+    config.executor.workers = 2
+    with pytest.raises(ConfigError, match="this process only"):
+        run_pipeline(config, url)
+    config.executor.workers = 1
     try:
         summary = run_pipeline(config, url)
         assert summary.output == url and not summary.is_local
