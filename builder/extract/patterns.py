@@ -35,7 +35,7 @@ BOILERPLATE_ROLES = words(
 UNLIKELY = re.compile(
     r"-ad-|\bads?\b|\badvert|banner|breadcrumb|combx|comment|community|cookie|consent|gdpr|disqus|"
     r"extra|foot|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|"
-    r"sponsor|supplemental|ad-break|agegate|pagination|pager|popup|modal|newsletter|subscri|share|"
+    r"sponsor|supplemental|ad-break|agegate|pagination|pager|popup|modal|newsletter|subscri|share(?!d)|"
     r"sharing|follow|signup|sign-up|promo|outbrain|taboola|recommend|navbar|\bnav\b|topbar|masthead|"
     r"toolbar|author-?bio|byline-social|more-stories|trending|most-popular|popular|read-?next|"
     r"widget|tags?-?list|\btags\b|login|register|rating|voting|\bvotes?\b|author|byline|"

@@ -95,6 +95,14 @@ _DATA_TABLE_BLOCKERS = "table table, div, p, ul, ol, img, picture, h1, h2, h3, h
 BR = "\ue000"  # stands for <br> in the text buffer (source newlines are just whitespace)
 
 
+def _chrome_id(element_id: str | None) -> str:
+    """An id worth reading for chrome words: "sidebar", "site-footer"; not one made from a heading's
+    text ("sharing-with-a-single-developer"), which can hold any word."""
+    if not element_id or element_id.count("-") + element_id.count("_") > 2:
+        return ""
+    return element_id
+
+
 def _norm(raw: str) -> str:
     if BR not in raw:
         return " ".join(raw.split())
@@ -281,7 +289,7 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
                     cur = cur_saved
                     node = node.next
                     continue
-            class_id = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+            class_id = f"{attrs.get('class') or ''} {_chrome_id(attrs.get('id'))}"
             weight, unlikely, byline = judge_class(class_id)
             role = (attrs.get("role") or "").lower()
             parent_box = boxes[cur]
