@@ -11,8 +11,6 @@ over words: about 30 ns a word.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
 # Word hashes are polynomial in 32-bit arithmetic (half the memory traffic of 64-bit over every
@@ -43,20 +41,20 @@ def splitmix64(x: np.ndarray) -> np.ndarray:
         return x ^ (x >> np.uint64(31))
 
 
-@lru_cache(maxsize=4)
+_POWER_TABLES: list[tuple[np.ndarray, np.ndarray]] = []  # one pair, grown to the largest batch seen
+
+
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """BASE**i and BASE**-i modulo 2**32 for i < n."""
+    """BASE**i and BASE**-i modulo 2**32 for i < n (at least): one table, reused by every batch."""
+    if _POWER_TABLES and _POWER_TABLES[0][0].size >= n:
+        return _POWER_TABLES[0]
+    size = 1 << max(16, (n - 1).bit_length())
     with np.errstate(over="ignore"):
-        pw = np.cumprod(np.full(n, _BASE, dtype=np.uint32), dtype=np.uint32)
-        inv = np.cumprod(np.full(n, _BASE_INV, dtype=np.uint32), dtype=np.uint32)
-    pw = np.concatenate(([np.uint32(1)], pw[:-1]))
-    inv = np.concatenate(([np.uint32(1)], inv[:-1]))
-    return pw, inv
-
-
-def _capacity(n: int) -> int:
-    """Round up to a power of two so the cached power tables are reused across batches."""
-    return 1 << max(16, (n - 1).bit_length())
+        pw = np.cumprod(np.full(size, _BASE, dtype=np.uint32), dtype=np.uint32)
+        inv = np.cumprod(np.full(size, _BASE_INV, dtype=np.uint32), dtype=np.uint32)
+    tables = (np.concatenate(([np.uint32(1)], pw[:-1])), np.concatenate(([np.uint32(1)], inv[:-1])))
+    _POWER_TABLES[:] = [tables]
+    return tables
 
 
 def _cjk_characters(buf: np.ndarray, padded: np.ndarray) -> np.ndarray:
@@ -109,7 +107,7 @@ def word_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         starts, ends = _split_cjk(starts, ends, cjk, padded)
     if starts.size == 0:
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    pw, inv = _powers(_capacity(buf.size + 1))
+    pw, inv = _powers(buf.size + 1)
     with np.errstate(over="ignore"):
         prefix = np.zeros(buf.size + 1, dtype=np.uint32)
         np.cumsum(np.multiply(buf, pw[: buf.size], dtype=np.uint32), out=prefix[1:])
