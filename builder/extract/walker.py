@@ -14,6 +14,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from selectolax.lexbor import LexborHTMLParser
+
 from builder.document import ImageNode
 from builder.extract import images as img
 from builder.extract.patterns import (
@@ -93,6 +95,16 @@ _DATA_TABLE_BLOCKERS = "table table, div, p, ul, ol, img, picture, h1, h2, h3, h
 
 
 BR = "\ue000"  # stands for <br> in the text buffer (source newlines are just whitespace)
+
+
+def _only_text(node) -> bool:
+    """Whether an element holds nothing but text (and comments)."""
+    child = node.child
+    while child is not None:
+        if child.tag not in ("-text", "_comment"):
+            return False
+        child = child.next
+    return True
 
 
 def _chrome_id(element_id: str | None) -> str:
@@ -326,6 +338,16 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
             flags = _PICTURE
         elif kind == _NOSCRIPT_TAG:
             noscript_depth += 1
+            if _only_text(node):
+                # Markup a scripting browser kept as text ("&lt;img ...&gt;"), or a "please enable
+                # JavaScript" line: never prose, but its <img> is the fallback of a lazy image.
+                raw = node.text(deep=True)
+                if "<img" in raw:
+                    for fallback in LexborHTMLParser(raw).css("img"):
+                        add_image(fallback.attributes)
+                noscript_depth -= 1
+                node = node.next
+                continue
             flags = _NOSCRIPT
         child = node.child
         if child is None:
