@@ -157,3 +157,15 @@ def test_images_in_navigation_and_footer_are_not_part_of_the_document():
     )
     doc = extract_document(html.encode(), URL)
     assert srcs(doc) == ["https://example.org/blog/2024/photo.jpg"]
+
+
+def test_noscript_kept_as_escaped_markup_still_gives_its_image_but_no_text():
+    body = (
+        '<img class="lazy" src="data:image/gif;base64,R0lGOD">'
+        '<noscript>&lt;img src="escaped.jpg" alt="x"&gt;</noscript>'
+        "<noscript>Please enable JavaScript to view this page.</noscript>"
+    )
+    doc, _ = extract(body)
+    assert srcs(doc) == ["https://example.org/blog/2024/escaped.jpg"]
+    assert "JavaScript" not in doc.text()
+    assert "<img" not in doc.text()
