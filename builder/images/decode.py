@@ -93,6 +93,13 @@ def _phash(im: Image.Image) -> str:
     return str(imagehash.phash(im))
 
 
+def _replace(old: Image.Image, new: Image.Image) -> Image.Image:
+    """`new`, freeing `old`'s pixels now rather than at the end of the call (peak memory)."""
+    if new is not old:
+        old.close()
+    return new
+
+
 def _encode(im: Image.Image, fmt: str, quality: int) -> bytes:
     buf = io.BytesIO()
     if fmt == "png":
@@ -154,12 +161,12 @@ def _process(im: Image.Image, data: bytes, cfg: DecodeConfig) -> DecodedImage:
         if frames > 1:
             im.seek(0)
         im.load()
-        if not keep:
-            im = ImageOps.exif_transpose(im) if orientation != 1 else im
-        rgb = to_rgb(im)
+        if not keep and orientation != 1:
+            im = _replace(im, ImageOps.exif_transpose(im))
+        rgb = _replace(im, to_rgb(im))
         if target is not None and rgb.size != target:
             # reducing_gap 1.0: shrink by whole factors with a cheap box filter first, then resample.
-            rgb = rgb.resize(target, _RESAMPLE[cfg.resample], reducing_gap=1.0)
+            rgb = _replace(rgb, rgb.resize(target, _RESAMPLE[cfg.resample], reducing_gap=1.0))
         if keep:
             out, out_fmt, out_size = data, _KEEPABLE[fmt], (width, height)
         else:
