@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,11 +39,11 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str
     return root, samples, stats, seconds
 
 
-def start_run(root: Path, out: Path) -> subprocess.Popen:
+def start_run(root: Path, out: Path, *options: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "builder.cli", "run", str(root / "run.yaml"), "--out", str(out), "--quiet"],
+        [sys.executable, "-m", "builder.cli", "run", str(root / "run.yaml"), "--out", str(out), "--quiet", *options],
         cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": str(REPO)})
+        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})})
 
 
 def records(out: Path) -> int:
@@ -89,3 +91,29 @@ def test_killed_runs_resume_to_the_uninterrupted_result(setup, tmp_path):
     assert shards_on_disk == [s["name"] for s in manifest["shards"]]  # nothing left of a killed attempt
     stats = json.loads((out / "stats.json").read_text())
     assert stats["balance"] == reference_stats["balance"] and stats["drops"] == reference_stats["drops"]
+
+
+def test_killed_ray_run_resumes_to_the_same_result_and_leaves_no_cluster(setup, tmp_path):
+    """The driver of a Ray run killed mid-build; its cluster goes with it; the rerun on Ray completes it."""
+    pytest.importorskip("ray")
+    root, reference, _, _ = setup
+    out = tmp_path / "out"
+    ray_tmp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")
+    try:
+        env = {"RAY_TMPDIR": ray_tmp}
+        proc = start_run(root, out, "--executor", "ray", env=env)
+        assert kill_when(proc, out, 2, 0.0), "the run finished before it could be killed"
+        assert records(out) < 2 * PARTITIONS
+        deadline = time.monotonic() + 30
+        while _processes_using(ray_tmp):
+            assert time.monotonic() < deadline, "Ray processes outlived the killed run"
+            time.sleep(0.5)
+        assert start_run(root, out, "--executor", "ray", env=env).wait(timeout=300) == 0
+        assert output_samples(out) == reference
+    finally:
+        shutil.rmtree(ray_tmp, ignore_errors=True)
+
+
+def _processes_using(path: str) -> list[str]:
+    found = subprocess.run(["pgrep", "-f", path], capture_output=True, text=True).stdout.split()
+    return [pid for pid in found if int(pid) != os.getpid()]
