@@ -29,6 +29,15 @@ class SortedRun:
         return np.load(self.keys_path, mmap_mode="r"), np.load(self.docs_path, mmap_mode="r")
 
 
+def save_run(folder: Path, name: str, keys: np.ndarray, docs: np.ndarray, offset: int = 0) -> SortedRun:
+    """Write a sorted run (keys ascending, ties by document) as two .npy files."""
+    order = np.lexsort((docs, keys))
+    keys_path, docs_path = folder / f"{name}.keys.npy", folder / f"{name}.docs.npy"
+    np.save(keys_path, np.ascontiguousarray(keys[order], dtype=np.uint64))
+    np.save(docs_path, np.ascontiguousarray(docs[order], dtype=np.uint32))
+    return SortedRun(keys_path, docs_path, offset)
+
+
 def range_count(total_rows: int, memory_bytes: int) -> int:
     return max(1, -(-total_rows * ROW_BYTES // memory_bytes))
 

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from builder.document import Document, ImageNode, TextNode
 from filters.dedup.config import DedupConfig
+from filters.dedup.grouping import save_run
 from filters.dedup.keys import (
     fetched_micros,
     image_exact_key,
@@ -175,11 +176,11 @@ class PartitionMapper:
         # Sorted run of band keys: documents with no words take no part.
         bands = band_keys(sig, self.near.bands, self.near.rows)
         band_docs = np.repeat(np.arange(n, dtype=np.uint32), self.near.bands).reshape(n, self.near.bands)
-        _save_run(out, "bands", bands[has_words].ravel(), band_docs[has_words].ravel())
+        save_run(out, "bands", bands[has_words].ravel(), band_docs[has_words].ravel())
         par_keys = np.concatenate(cols.par_keys) if cols.par_keys else np.zeros(0, np.uint64)
         par_docs = np.concatenate(cols.par_docs) if cols.par_docs else np.zeros(0, np.uint32)
-        _save_run(out, "paragraphs", par_keys, par_docs)
-        _save_run(out, "urls", np.array(cols.url_keys, dtype=np.uint64), np.arange(n, dtype=np.uint32))
+        save_run(out, "paragraphs", par_keys, par_docs)
+        save_run(out, "urls", np.array(cols.url_keys, dtype=np.uint64), np.arange(n, dtype=np.uint32))
         write_json(out / META_FILE, {
             "partition": partition,
             "documents": n,
@@ -190,10 +191,3 @@ class PartitionMapper:
             "urls": self.config.urls.enabled,
             "paragraph_min_chars": self.config.paragraphs.min_chars,
         })
-
-
-def _save_run(out: Path, name: str, keys: np.ndarray, docs: np.ndarray) -> None:
-    """A sorted run: keys ascending, ties by document."""
-    order = np.lexsort((docs, keys))
-    np.save(out / f"{name}.keys.npy", keys[order])
-    np.save(out / f"{name}.docs.npy", docs[order])

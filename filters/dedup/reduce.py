@@ -18,14 +18,16 @@ images, then the longest text, then the smallest id (then a hash of the content,
 documents that share an id). Every number here is a function of the documents, never of how
 they were partitioned, so any split and any executor give the same decisions.
 
-Memory: 9 bytes a document (decision, document kept instead), ~40 an image, 16 a candidate
-pair, plus one key range of the URL, band and paragraph runs (``reduce_memory_mb``); the
-attributes of documents are read from disk for the few that are compared.
+Memory: 9 bytes a document (decision, document kept instead), 8 a distinct pHash, 16 a
+candidate pair, plus one partition's images (image_passes.py) and one key range of the
+sorted runs (``reduce_memory_mb``); the attributes of documents are read from disk for the
+few that are compared.
 """
 
 from __future__ import annotations
 
 import resource
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +35,6 @@ from typing import Any, Iterable
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from filters.dedup.centers import assign_to_centers
@@ -48,16 +49,22 @@ from filters.dedup.grouping import (
     range_count,
     resolve_exact,
 )
-from filters.dedup.perceptual import phash_representatives
+from filters.dedup.image_passes import ImagePasses
 from filters.dedup.ranking import DocumentTable
-from filters.dedup.shingles import splitmix64
-from filters.dedup.store import DECISIONS_DIR, MAP_DIR, META_FILE, SUMMARY_FILE, read_json, write_json
+from filters.dedup.store import (
+    DECISIONS_DIR,
+    MAP_DIR,
+    META_FILE,
+    SUMMARY_FILE,
+    new_temp_dir,
+    read_json,
+    write_json,
+)
 from filters.dedup.union_find import cluster_roots
 
 DOC_REASONS = ("", "duplicate_url", "duplicate_image_set", "near_duplicate")
 IMAGE_REASONS = ("", "frequent", "repeat_in_document")
 PARAGRAPH_REASON = "repeated_in_domain"
-_PHASH_TAG = np.uint64(0x5048415348000000)  # keeps pHash identities apart from byte/URL keys
 _VERIFY_CHUNK = 16384
 
 
@@ -132,37 +139,40 @@ class Reducer:
             self._urls(parts, counts)
         timings["urls"] = time.perf_counter() - tick
 
-        tick = time.perf_counter()
-        img_doc, img_ordinal, identity = self._load_images(parts, counts)
-        img_reason = self._image_frequency(img_doc, identity, counts)
-        timings["images"] = time.perf_counter() - tick
+        scratch = new_temp_dir(self.work_dir)
+        try:
+            tick = time.perf_counter()
+            images = ImagePasses(self.config, [p.folder for p in parts], [p.offset for p in parts], scratch,
+                                 self.memory_bytes)
+            images.cluster_phashes(counts)
+            if self.config.images.enabled:
+                images.find_frequent(self.reason == 0, counts)
+            timings["images"] = time.perf_counter() - tick
 
-        tick = time.perf_counter()
-        if self.config.image_sets.enabled:
-            self._image_sets(img_doc, identity, img_reason)
-        timings["image_sets"] = time.perf_counter() - tick
+            tick = time.perf_counter()
+            if self.config.image_sets.enabled:
+                keys, docs = images.shared_image_sets(self.reason == 0)
+                self._drop(*resolve_exact(keys, docs, self.table.rank_of), reason=2)
+            timings["image_sets"] = time.perf_counter() - tick
 
-        tick = time.perf_counter()
-        if self.config.near_duplicates.enabled:
-            self._near_duplicates(parts, counts)
-        timings["near_duplicates"] = time.perf_counter() - tick
+            tick = time.perf_counter()
+            if self.config.near_duplicates.enabled:
+                self._near_duplicates(parts, counts)
+            timings["near_duplicates"] = time.perf_counter() - tick
 
-        tick = time.perf_counter()
-        par_doc, par_key = self._paragraphs(parts, counts)
-        timings["paragraphs"] = time.perf_counter() - tick
+            tick = time.perf_counter()
+            par_doc, par_key = self._paragraphs(parts, counts)
+            timings["paragraphs"] = time.perf_counter() - tick
 
-        self._follow_chains()
-        tick = time.perf_counter()
-        # Images of documents dropped whole are counted by the document drop, not here.
-        img_reason[self.reason[img_doc] != 0] = 0
-        self._write(parts, img_doc, img_ordinal, img_reason, par_doc, par_key)
-        timings["write"] = time.perf_counter() - tick
+            self._follow_chains()
+            tick = time.perf_counter()
+            self._write(parts, images, par_doc, par_key, counts)
+            timings["write"] = time.perf_counter() - tick
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
         timings["total"] = time.perf_counter() - started
 
         counts["doc_drops"] = {DOC_REASONS[r]: int(np.sum(self.reason == r)) for r in range(1, len(DOC_REASONS))}
-        counts["image_removals"] = {
-            IMAGE_REASONS[r]: int(np.sum(img_reason == r)) for r in range(1, len(IMAGE_REASONS))
-        }
         counts["paragraph_removals"] = {PARAGRAPH_REASON: int(par_doc.size)}
         counts["documents_kept"] = int(np.sum(self.reason == 0))
         self.summary = {
@@ -192,35 +202,6 @@ class Reducer:
                     f"partition {part.name!r} was mapped with dedup.urls off; map it again to dedup URLs")
 
     # ------------------------------------------------------------------ loading
-    def _load_images(self, parts: list[MappedPartition], counts: dict[str, Any]):
-        """Document, ordinal and identity of every image (URLs stay on disk until the decisions are written)."""
-        tables = []
-        self.image_offsets = []
-        offset = 0
-        for part in parts:
-            t = pq.read_table(part.folder / "images.parquet", columns=["doc", "ordinal", "key", "phash", "has_phash"])
-            doc = pc.add(t.column("doc").cast(pa.int64()), part.offset)
-            tables.append(t.set_column(0, "doc", doc))
-            self.image_offsets.append(offset)
-            offset += t.num_rows
-        if not tables or offset == 0:
-            empty = np.zeros(0, np.int64)
-            return empty, empty.astype(np.int32), empty.astype(np.uint64)
-        table = pa.concat_tables(tables)
-        identity = table.column("key").to_numpy().copy()
-        counts["images"] = int(identity.size)
-        perceptual = self.config.perceptual
-        if perceptual.enabled:
-            has = table.column("has_phash").to_numpy(zero_copy_only=False)
-            phash = table.column("phash").to_numpy()[has]
-            reps = phash_representatives(phash, perceptual.max_distance)
-            identity[has] = splitmix64(reps ^ _PHASH_TAG)
-            counts["images_with_phash"] = int(has.sum())
-            counts["distinct_phash"] = int(np.unique(phash).size)
-            counts["phash_clusters"] = int(np.unique(reps).size)
-        return table.column("doc").to_numpy(), table.column("ordinal").to_numpy(), identity
-
-    # ------------------------------------------------------------------ passes
     def _drop(self, dropped: np.ndarray, kept: np.ndarray, reason: int) -> None:
         self.reason[dropped] = reason
         self.kept_instead[dropped] = kept
@@ -247,46 +228,6 @@ class Reducer:
         if shared_keys:
             keys, docs = np.concatenate(shared_keys), np.concatenate(shared_docs)
             self._drop(*resolve_exact(keys, docs, self.table.rank_of), reason=1)
-
-    def _image_frequency(self, img_doc: np.ndarray, identity: np.ndarray, counts: dict[str, Any]) -> np.ndarray:
-        """Reason code per image row (0 = kept)."""
-        cfg = self.config.images
-        img_reason = np.zeros(img_doc.size, np.int8)
-        if not cfg.enabled or img_doc.size == 0:
-            return img_reason
-        rows = np.flatnonzero(self.reason[img_doc] == 0)
-        order = rows[np.lexsort((rows, img_doc[rows], identity[rows]))]  # identity, doc, ordinal
-        ident, doc = identity[order], img_doc[order]
-        new_pair = np.ones(order.size, bool)
-        new_pair[1:] = (ident[1:] != ident[:-1]) | (doc[1:] != doc[:-1])
-        if cfg.remove_repeats_in_document:
-            img_reason[order[~new_pair]] = 2
-        # Distinct documents per image identity.
-        pair_ident = ident[new_pair]
-        starts = group_starts(pair_ident)
-        docs_per_ident = np.diff(starts)
-        frequent = pair_ident[starts[:-1][docs_per_ident > cfg.max_documents]]
-        img_reason[order[np.isin(ident, frequent)]] = 1
-        counts["frequent_images"] = int(frequent.size)
-        return img_reason
-
-    def _image_sets(self, img_doc: np.ndarray, identity: np.ndarray, img_reason: np.ndarray) -> None:
-        rows = np.flatnonzero((self.reason[img_doc] == 0) & (img_reason == 0))
-        if rows.size == 0:
-            return
-        order = rows[np.lexsort((identity[rows], img_doc[rows]))]
-        doc, ident = img_doc[order], identity[order]
-        new_pair = np.ones(order.size, bool)
-        new_pair[1:] = (doc[1:] != doc[:-1]) | (ident[1:] != ident[:-1])
-        doc, ident = doc[new_pair], ident[new_pair]
-        starts = group_starts(doc)
-        set_docs = doc[starts[:-1]]
-        sizes = np.diff(starts).astype(np.uint64)
-        with np.errstate(over="ignore"):
-            set_sum = np.add.reduceat(splitmix64(ident), starts[:-1]) if doc.size else np.zeros(0, np.uint64)
-            set_key = splitmix64(set_sum ^ splitmix64(sizes))
-        eligible = sizes >= self.config.image_sets.min_images
-        self._drop(*resolve_exact(set_key[eligible], set_docs[eligible], self.table.rank_of), reason=2)
 
     def _near_duplicates(self, parts: list[MappedPartition], counts: dict[str, Any]) -> None:
         near = self.config.near_duplicates
@@ -357,11 +298,12 @@ class Reducer:
         return np.concatenate(out_doc), np.concatenate(out_key)
 
     # ------------------------------------------------------------------ output
-    def _write(self, parts, img_doc, img_ordinal, img_reason, par_doc, par_key) -> None:
+    def _write(self, parts, images: ImagePasses, par_doc, par_key, counts: dict[str, Any]) -> None:
         dropped = np.flatnonzero(self.reason != 0)
-        removed_images = np.flatnonzero(img_reason != 0)
         doc_reasons = np.array(DOC_REASONS, dtype=object)
         image_reasons = np.array(IMAGE_REASONS, dtype=object)
+        removals = np.zeros(len(IMAGE_REASONS), np.int64)
+        n_images = 0
         for p, part in enumerate(parts):
             lo, hi = part.offset, part.offset + part.documents
             d = dropped[(dropped >= lo) & (dropped < hi)]
@@ -371,12 +313,18 @@ class Reducer:
                 "reason": pa.array(doc_reasons[self.reason[d]].tolist(), pa.string()),
                 "duplicate_of": self.table.ids_of(self.kept_instead[d]),
             })
-            im = removed_images[(img_doc[removed_images] >= lo) & (img_doc[removed_images] < hi)]
+            img_doc, img_ordinal, identity = images.rows(p)
+            n_images += img_doc.size
+            img_reason = images.reasons(img_doc, identity)
+            # Images of documents dropped whole are counted by the document drop, not here.
+            img_reason[self.reason[img_doc] != 0] = 0
+            removals += np.bincount(img_reason, minlength=len(IMAGE_REASONS))
+            im = np.flatnonzero(img_reason != 0)
             src = pa.array([], pa.string())
             if im.size:
                 column = pq.read_table(part.folder / "images.parquet", columns=["src"]).column("src")
-                src = column.take(pa.array(im - self.image_offsets[p])).combine_chunks()
-            images = pa.table({
+                src = column.take(pa.array(im)).combine_chunks()
+            images_table = pa.table({
                 "doc_id": self.table.ids_of(img_doc[im]),
                 "occurrence": self.table.occurrences_of(img_doc[im]),
                 "ordinal": pa.array(img_ordinal[im], pa.int32()),
@@ -389,4 +337,6 @@ class Reducer:
                 "occurrence": self.table.occurrences_of(par_doc[pm]),
                 "key": pa.array(par_key[pm], pa.uint64()),
             })
-            write_decisions(self.work_dir / DECISIONS_DIR / part.folder.name, docs, images, paragraphs)
+            write_decisions(self.work_dir / DECISIONS_DIR / part.folder.name, docs, images_table, paragraphs)
+        counts["images"] = n_images
+        counts["image_removals"] = {IMAGE_REASONS[r]: int(removals[r]) for r in range(1, len(IMAGE_REASONS))}
