@@ -1,275 +1,53 @@
 """A run: sources → extract → filters → images → filters → (dedup) → shards, per partition.
 
-Per-partition work is a module-level function so any executor (processes, Ray) can run it.
-Without deduplication a partition goes straight to its final shards. With it, the run has
-three phases: *build* writes each partition's documents to staging shards and maps them to
-dedup keys; *reduce* decides, in one task, what is a duplicate; *dedup* applies the
-decisions partition by partition and writes the final shards. Every phase of every
-partition commits a completion record, so a rerun resumes where a crash stopped it.
-
-The output is a local folder or an fsspec URL (see `builder.run_output`).
+The driver: it claims the output, plans the partitions, skips those an earlier run committed,
+hands the rest to an executor (`builder.partition_tasks` is what runs per partition), and
+writes the manifest and the merged stats. Without deduplication a partition goes straight to
+its final shards. With it, the run has three phases: *build* writes each partition's
+documents to staging shards and maps them to dedup keys; *reduce* decides, in one task, what
+is a duplicate; *dedup* applies the decisions partition by partition and writes the final
+shards. Every phase of every partition commits a completion record, so a rerun resumes
+where a crash stopped it. The output is a local folder or an fsspec URL (`builder.run_output`).
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from builder.config import ConfigError, LoomConfig
-from builder.context import RunContext
-from builder.document import Document, ImageNode, document_key
 from builder.executors import build_executor
 from builder.executors.local import default_workers
-from builder.executors.reporting import LiveCounter
-from builder.run_output import RunOutput, ShardSink, clear_local_shards, discard_shards
-from builder.run_state import STATE_DIR, PartitionResult, RunState
+from builder.partition_tasks import (  # noqa: F401 - re-exported: the pipeline's public names
+    PHASE_BUILD,
+    PHASE_DEDUP,
+    REDUCE_RECORD,
+    REJECTS_DIR,
+    build_partition,
+    dedup_dir,
+    dedup_partition,
+    document_stages,
+    failed_result,
+    read_documents_from,
+    reduce_dedup,
+    staging_dir,
+    write_documents,
+)
+from builder.run_output import RunOutput
+from builder.run_state import PartitionResult, RunState
 from builder.shards.format import MANIFEST_NAME, STATS_NAME
 from builder.shards.manifest import build_manifest
-from builder.shards.reader import read_documents
-from builder.shards.writer import ShardInfo, ShardWriter
-from builder.sources import Partition, build_sources, plan_partitions
-from builder.sources.errors import SourceError
+from builder.shards.writer import ShardInfo
+from builder.sources import Partition, plan_partitions
 from builder.stats import Stats
 
 log = logging.getLogger(__name__)
 
-PHASE_BUILD = "build"
-PHASE_DEDUP = "dedup"
-PHASE_REDUCE = "reduce"
-REDUCE_PARTITION = "dedup-reduce"  # how the reduce step is named in results and messages
-REDUCE_RECORD = f"{STATE_DIR}/reduced.json"  # the partitions the committed dedup decisions cover
-STAGING_DIR = f"{STATE_DIR}/staging"  # of a local output; elsewhere under RunOutput.work_dir
-DEDUP_DIR = f"{STATE_DIR}/dedup"
-REJECTS_DIR = "rejects"
 # Config sections that change how a run is executed, not what it produces.
 EXECUTION_ONLY = ("executor",)
-
-
-# ---------------------------------------------------------------- per-partition work
-
-
-def document_stages(config: LoomConfig) -> list[Any]:
-    """The per-document stages after extraction, in order."""
-    stages: list[Any] = []
-    before_fetch: list[Any] = []
-    after_fetch: list[Any] = []
-    if config.filters.enabled:
-        from filters.stage import build_filter_stages
-
-        before_fetch, after_fetch = build_filter_stages(config.filters)
-    stages.extend(before_fetch)
-    if config.images.enabled:
-        from builder.images.stage import ImageStage
-
-        stages.append(ImageStage(config.images))
-    stages.extend(after_fetch)
-    return stages
-
-
-def _stable_key(doc: Document) -> str:
-    """Unique across the corpus and stable across runs: the URL plus where the record sits."""
-    prov = doc.provenance
-    where = ""
-    if prov is not None and prov.warc_file:
-        where = f"{Path(prov.warc_file).name}:{prov.warc_offset}"
-    elif prov is not None and prov.source:
-        where = prov.source
-    return document_key(doc.url, where)
-
-
-def staging_dir(output: RunOutput) -> Path:
-    return output.work_dir / "staging"
-
-
-def dedup_dir(output: RunOutput) -> Path:
-    return output.work_dir / "dedup"
-
-
-def _reject_sink(output: RunOutput, prefix: str, config: LoomConfig) -> tuple[Any, ShardSink | None]:
-    if not config.shards.keep_rejects:
-        return None, None
-    sink_files = ShardSink(output, REJECTS_DIR, prefix, config.shards.max_samples, config.shards.max_bytes)
-    writer = sink_files.writer
-
-    def sink(doc: Document, reason: str) -> None:
-        # Images dropped before their bytes were fetched cannot be members; keep their URLs.
-        unfetched = [n.src for n in doc.images if n.data is None]
-        if unfetched:
-            doc.nodes = [n for n in doc.nodes if not (isinstance(n, ImageNode) and n.data is None)]
-            doc.metadata["unfetched_images"] = unfetched
-        doc.metadata["drop_reason"] = reason
-        if not writer.has_key(doc.id):
-            writer.write(doc)
-
-    return sink, sink_files
-
-
-def write_documents(docs: Iterable[Document], writer: ShardWriter, ctx: RunContext) -> None:
-    """Write documents to shards, counting what goes out; images without bytes cannot go in a shard."""
-    for doc in docs:
-        missing = [n for n in doc.images if n.data is None]
-        if missing:
-            doc.nodes = [n for n in doc.nodes if not (isinstance(n, ImageNode) and n.data is None)]
-            ctx.stats.drop("image.not_fetched", len(missing))
-        writer.write(doc)
-        ctx.stats.count("doc.out")
-        ctx.stats.count("image.out", len(doc.images))
-
-
-def failed_result(partition_id: str, phase: str, message: str) -> PartitionResult:
-    stats = Stats()
-    stats.count("partition.failed")
-    stats.error(message)
-    return PartitionResult(partition_id, phase, stats=stats, error=message)
-
-
-def _run_guarded(partition_id: str, phase: str, body: Any) -> PartitionResult:
-    """Run one partition phase; a failure costs that partition only and is reported."""
-    try:
-        return body()
-    except SourceError as exc:
-        message = str(exc)
-    except Exception as exc:  # a bug or an unexpected input must not stop the other partitions
-        log.exception("partition %s failed", partition_id)
-        message = f"partition {partition_id}: {type(exc).__name__}: {exc}"
-    return failed_result(partition_id, phase, message)
-
-
-def _live(docs: Iterable[Document], counter: LiveCounter) -> Iterator[Document]:
-    for doc in docs:
-        counter.tick()
-        yield doc
-
-
-def _close_all(stages: list[Any], rejects: ShardSink | None, failed: bool) -> None:
-    for stage in stages:
-        if hasattr(stage, "close"):
-            stage.close()
-    if rejects is not None:
-        if failed:
-            rejects.abort()
-        else:
-            rejects.close()
-
-
-def build_partition(config: LoomConfig, partition: Partition, output: RunOutput | str | Path,
-                    staged: bool) -> PartitionResult:
-    """Source → extract → stages → shards (final, or staging when dedup follows); then the commit."""
-    output = output if isinstance(output, RunOutput) else RunOutput.of(output)
-
-    def body() -> PartitionResult:
-        from builder.extract.stage import ExtractStage
-
-        ctx = RunContext(config, partition=partition.id, work_dir=output.work_dir)
-        rejects, reject_files = _reject_sink(output, partition.id, config)
-        ctx.rejects = rejects
-        source = build_sources(config)[partition.source_index]
-        docs: Iterator[Document] = ExtractStage(config.extract)(source.read(partition, ctx), ctx)
-        docs = _with_stable_keys(docs)
-        stages = document_stages(config)
-        for stage in stages:
-            docs = stage(docs, ctx)
-        docs = _live(docs, LiveCounter(partition.id, ctx.stats))
-        max_samples, max_bytes = config.shards.max_samples, config.shards.max_bytes
-        failed = True
-        if staged:  # the dedup phase counts what finally goes out
-            folder = staging_dir(output)
-            clear_local_shards(folder, partition.id)
-            writer = ShardWriter(folder, partition.id, max_samples, max_bytes)
-            try:
-                for doc in docs:
-                    writer.write(doc)
-                shards = writer.close()
-                failed = False
-            finally:
-                if failed:
-                    discard_shards(writer)
-                _close_all(stages, reject_files, failed)
-            from filters.dedup import DedupPasses
-
-            DedupPasses(config.dedup, dedup_dir(output)).map_partition(
-                partition.id, read_documents_from(folder, shards))
-        else:
-            sink = ShardSink(output, "", partition.id, max_samples, max_bytes)
-            try:
-                write_documents(docs, sink.writer, ctx)
-                shards = sink.close()
-                failed = False
-            finally:
-                if failed:
-                    sink.abort()
-                _close_all(stages, reject_files, failed)
-        result = PartitionResult(partition.id, PHASE_BUILD, shards, ctx.stats)
-        RunState(output).commit(result)
-        return result
-
-    return _run_guarded(partition.id, PHASE_BUILD, body)
-
-
-def _with_stable_keys(docs: Iterable[Document]) -> Iterator[Document]:
-    for doc in docs:
-        doc.id = _stable_key(doc)
-        yield doc
-
-
-def read_documents_from(folder: Path, shards: list[ShardInfo]) -> Iterator[Document]:
-    for shard in shards:
-        yield from read_documents(folder / shard.name)
-
-
-def reduce_dedup(config: LoomConfig, output: RunOutput, partitions: list[str]) -> PartitionResult:
-    """The global dedup decisions over every mapped partition: one task (on a worker), then its record."""
-
-    def body() -> PartitionResult:
-        from filters.dedup import DedupPasses
-        from filters.dedup.reduce import mapped_partitions
-
-        keep = set(partitions)
-        for mapped in mapped_partitions(dedup_dir(output)):
-            if mapped.name not in keep:  # mapped by an attempt that never committed: not in the output
-                shutil.rmtree(mapped.folder, ignore_errors=True)
-        DedupPasses(config.dedup, dedup_dir(output)).reduce()
-        output.write_json(REDUCE_RECORD, {"partitions": partitions})
-        return PartitionResult(REDUCE_PARTITION, PHASE_REDUCE)
-
-    return _run_guarded(REDUCE_PARTITION, PHASE_REDUCE, body)
-
-
-def dedup_partition(config: LoomConfig, built: PartitionResult, output: RunOutput | str | Path) -> PartitionResult:
-    """Staging shards → dedup decisions applied → final shards; then the commit."""
-    output = output if isinstance(output, RunOutput) else RunOutput.of(output)
-
-    def body() -> PartitionResult:
-        from filters.dedup import DedupPasses
-
-        ctx = RunContext(config, partition=built.partition, work_dir=output.work_dir)
-        rejects, reject_files = _reject_sink(output, f"{built.partition}-dedup", config)
-        ctx.rejects = rejects
-        passes = DedupPasses(config.dedup, dedup_dir(output))
-        docs = passes.apply(read_documents_from(staging_dir(output), built.shards), ctx)
-        docs = _live(docs, LiveCounter(built.partition, ctx.stats))
-        sink = ShardSink(output, "", built.partition, config.shards.max_samples, config.shards.max_bytes)
-        failed = True
-        try:
-            write_documents(docs, sink.writer, ctx)
-            shards = sink.close()
-            failed = False
-        finally:
-            if failed:
-                sink.abort()
-            _close_all([], reject_files, failed)
-        result = PartitionResult(built.partition, PHASE_DEDUP, shards, ctx.stats)
-        RunState(output).commit(result)
-        return result
-
-    return _run_guarded(built.partition, PHASE_DEDUP, body)
-
-
-# ---------------------------------------------------------------- the driver
 
 
 @dataclass
