@@ -17,6 +17,7 @@
         urls.docs.npy         ... and their document
       decisions/<partition>/  what apply does to that partition (see decisions.py)
       summary.json            what reduce decided, in numbers
+      .tmp-*/                 reduce's scratch runs (image identities, image sets), removed after
 
 A folder is written under a temporary name and renamed into place, so a reader sees the
 old one or the new one, never half of either; a rerun replaces it.
