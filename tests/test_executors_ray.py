@@ -103,6 +103,7 @@ def test_live_counters_arrive_from_ray_workers(ray_session):
 
 def test_loom_run_on_a_ray_cluster_it_starts_itself(inputs, tmp_path):
     """`loom run --executor ray`: a local cluster for the run (on loopback), live progress, same output."""
+    pytest.importorskip("ray")
     config_path = tmp_path / "run.yaml"
     config_path.write_text(json.dumps({"sources": [{"type": "warc", "paths": [str(inputs / "*.warc.gz")]}],
                                        "filters": {"enabled": False}, "shards": {"max_samples": 3}}))
