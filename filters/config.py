@@ -14,6 +14,8 @@ from pydantic import Field
 
 from builder.config_base import Section
 
+LANG_SAMPLE_CHARS = 2000  # default language-id sample (docs/filters.md: agreement on real pages)
+
 
 class WordCountFilter(Section):
     """Keep when `min` <= words <= `max`."""
@@ -65,6 +67,9 @@ class LangFilter(Section):
 
     enabled: bool = True  # run this filter
     min_score: float = 0.8  # lowest language probability kept
+    # Longer texts are identified on a sample of about this many characters (their beginning
+    # plus evenly spaced paragraphs); null reads the whole text, as OBELICS did.
+    max_chars: int | None = Field(LANG_SAMPLE_CHARS, ge=100)
 
 
 class TextFilters(Section):

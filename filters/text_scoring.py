@@ -12,17 +12,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
+
+from filters import batch_measures as bm
 from filters import text_measures as tm
+from filters.batch_measures import COMMON, FLAGGED, SPAM_START, STOP
 from filters.config import TextFilters
+from filters.hashing import IdTable, string_ids
 from filters.lang import identify, lang_score_key, stored_language
 from filters.wordlists import common_words_for, flagged_words_for, spam_phrases_for, stopwords_for
 
 
 @dataclass(slots=True)
 class TextCounts:
-    """Additive counts of a text: a document's are the sums of its paragraphs'."""
+    """Additive counts of a text: a document's are the sums of its kept paragraphs'."""
 
-    words: list[str] = field(default_factory=list)
+    words: list[str] | None = None  # the words themselves, when a scalar path made them
+    n_words: int = 0
     chars: int = 0
     special: int = 0
     punct: int = 0
@@ -31,24 +37,17 @@ class TextCounts:
     flagged: int = 0
     common: int = 0
     spam: int = 0
-    # Filled in ahead (by the batch measures of a whole document), else computed when needed.
+    # Filled in ahead (by the batch measures), else computed when needed.
     classes_done: bool = False  # special, punct, tokens
     lists_done: bool = False  # stop, flagged, common, spam
     char_repetition: float | None = None
     word_repetition: float | None = None
+    word_ids: np.ndarray | None = None  # the words as ids (`hashing`), for word repetition
 
-    def add(self, other: TextCounts, separator_chars: int) -> None:
-        """Add a paragraph's counts to a document's (sums need no further counting)."""
-        self.classes_done = self.lists_done = True
-        self.words.extend(other.words)
-        self.chars += other.chars + separator_chars
-        self.special += other.special + separator_chars  # the separator is whitespace: special
-        self.punct += other.punct
-        self.tokens += other.tokens
-        self.stop += other.stop
-        self.flagged += other.flagged
-        self.common += other.common
-        self.spam += other.spam
+    @classmethod
+    def of_text(cls, text: str) -> TextCounts:
+        words = tm.words_of(text)
+        return cls(words=words, n_words=len(words), chars=len(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +57,26 @@ class WordListSet:
     flagged: frozenset[str] | None
     common: frozenset[str] | None
     spam: dict[str, tuple[tuple[str, ...], ...]] | None
+    # The same lists as word ids (`hashing`), for the batch measures: one table of flags.
+    table: IdTable | None = field(default=None, compare=False)
+    spam_ids: dict[int, tuple[tuple[int, ...], ...]] | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.table is not None:
+            return
+        ids, flags = [], []
+        for flag, words in ((STOP, self.stopwords), (FLAGGED, self.flagged), (COMMON, self.common),
+                            (SPAM_START, self.spam)):
+            if words:
+                ids.append(string_ids(words))
+                flags.append(np.full(len(ids[-1]), flag, dtype=np.uint8))
+        table = IdTable(np.concatenate(ids) if ids else np.zeros(0, np.uint64),
+                        np.concatenate(flags) if flags else np.zeros(0, np.uint8))
+        object.__setattr__(self, "table", table)
+        if self.spam is not None:  # each first word's phrases, in the same order, as ids
+            object.__setattr__(self, "spam_ids", {
+                int(first): tuple(tuple(string_ids(phrase).tolist()) for phrase in phrases)
+                for first, phrases in zip(string_ids(self.spam), self.spam.values())})
 
     @classmethod
     def load(cls, lang: str, common_top_n: int) -> WordListSet:
@@ -82,7 +101,7 @@ def _below(limit: float) -> Callable[[float], bool]:
 
 
 def _between(low: float, high: float) -> Callable[[float], bool]:
-    return lambda value: low <= value <= high
+    return lambda value: (low <= value) & (value <= high)  # floats and arrays alike
 
 
 # (filter name, score key, the score's test bound to a level's thresholds), in OBELICS's order.
@@ -130,9 +149,9 @@ class TextScorer:
         """
         f, cfg, passes = self.enabled, self.filters, self._passes
         flags = count_flags or f
-        c = counts if counts is not None else TextCounts(words=tm.words_of(text), chars=len(text))
-        words = c.words
-        n_words = len(words)
+        c = counts if counts is not None else TextCounts.of_text(text)
+        words = c.words if c.words is not None else []  # read only by the scalar counts below
+        n_words = c.n_words
         s: dict[str, float] = {}
         failed: list[str] = []
 
@@ -154,7 +173,9 @@ class TextScorer:
                 return s, c, failed
         if f["word_repetition"]:
             value = c.word_repetition
-            if value is None:
+            if value is None and c.word_ids is not None:
+                value = bm.word_repetition_of_ids(c.word_ids, cfg.word_repetition.n)
+            elif value is None:
                 value = tm.word_repetition_ratio(words, cfg.word_repetition.n)
             if judge("word_repetition", "word_repetition", value):
                 return s, c, failed
@@ -190,7 +211,7 @@ class TextScorer:
             if f["spam"] and judge("spam", "spam_ratio", _ratio(c.spam, n_words)):
                 return s, c, failed
         if f["lang"]:
-            code, prob = lang if lang is not None else identify(text)
+            code, prob = lang if lang is not None else identify(text, cfg.lang.max_chars)
             s[lang_score_key(code or "unknown")] = prob
             if code not in self.languages or prob < cfg.lang.min_score:
                 failed.append("lang")

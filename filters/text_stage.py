@@ -12,12 +12,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
+import numpy as np
+
 from builder.context import RunContext
 from builder.document import Document, TextNode
 from filters import batch_measures as bm
 from filters import text_measures as tm
 from filters.config import FiltersConfig
 from filters.lang import identify, stored_language
+from filters.paragraph_judge import judge_paragraphs
 from filters.repetition import repetition_failures, repetition_scores
 from filters.text_scoring import TextCounts, TextScorer, WordListSet
 
@@ -42,10 +45,8 @@ class TextFilterStage:
         self.drop = config.action == "drop"
         self.paragraph = TextScorer(config.paragraph, config.languages)
         self.document = TextScorer(config.document, config.languages)
-        # Counts are shared by both levels, so count what either level needs.
-        self._count_flags = {k: v or self.document.enabled[k] for k, v in self.paragraph.enabled.items()}
-        self._needs_lists = any(self._count_flags[name] for name in
-                                ("stopwords", "flagged_words", "common_words", "spam"))
+        self._needs_lists = any(scorer.enabled[name] for scorer in (self.paragraph, self.document)
+                                for name in ("stopwords", "flagged_words", "common_words", "spam"))
         self._lists: dict[str, WordListSet] = {}
 
     def __getstate__(self) -> dict[str, object]:
@@ -67,41 +68,42 @@ class TextFilterStage:
     def filter_document(self, doc: Document, ctx: RunContext) -> bool:
         """Score `doc`, remove failing paragraphs; False when the whole document is dropped."""
         texts = [n for n in doc.nodes if isinstance(n, TextNode)]
-        raw_text = PARAGRAPH_SEPARATOR.join(n.text for n in texts)
-        lang = self._document_language(doc, raw_text)
+        strings = [n.text for n in texts]
+        lang = self._document_language(doc, strings)
         lists = self._word_lists(lang[0] if lang and lang[0] in self.config.languages
                                  else self.config.languages[0])
         ctx.stats.count("paragraph.in", len(texts))
 
-        counts: dict[int, TextCounts] = {}
-        kept: list[TextNode] = []
+        para = self.paragraph.filters
+        measures = bm.measure_paragraphs(strings, lists, para.char_repetition.n, para.word_repetition.n)
+        scores, verdicts = judge_paragraphs(measures, self.paragraph, strings, stop_early=self.drop)
+        keep = np.ones(len(texts), dtype=bool)
         failures: list[str] = []
-        reused = [self.reuse_scores and self.paragraph.has_scores(n.scores) for n in texts]
-        measured = self._measure([n for n, r in zip(texts, reused) if not r])
-        for node, reuse in zip(texts, reused):
-            if reuse:
-                failed = self.paragraph.failures(node.scores)
+        for i, node in enumerate(texts):
+            if self.reuse_scores and self.paragraph.has_scores(node.scores):
+                failed = self.paragraph.failures(node.scores)  # decided on the stored scores
             else:
-                scores, c, failed = self.paragraph.evaluate(
-                    node.text, lists, counts=measured[id(node)], stop_early=self.drop,
-                    count_flags=self._count_flags)
-                counts[id(node)] = c
-                node.scores.update(scores)
+                failed = verdicts[i]
+                node.scores.update(scores[i])
             if failed and self.drop:
                 ctx.stats.drop("paragraph." + failed[0])
+                keep[i] = False
                 continue
             failures.extend("paragraph." + name for name in failed)
-            kept.append(node)
+        kept = [n for n, k in zip(texts, keep) if k]
 
         unchanged = len(kept) == len(texts)
         if unchanged and self.reuse_scores and self.document.has_scores(doc.scores):
             doc_failed = self.document.failures(doc.scores)
         else:
-            scores, doc_failed = self._document_scores(kept, counts, lists, lang if unchanged else None)
-            doc.scores.update(scores)
+            text = PARAGRAPH_SEPARATOR.join(n.text for n in kept)
+            doc_scores, _, doc_failed = self.document.evaluate(
+                text, lists, counts=_document_counts(measures, keep), lang=lang if unchanged else None,
+                stop_early=self.drop)
+            doc.scores.update(doc_scores)
         if self.config.repetition.enabled:
             doc.scores.update(repetition_scores([n.text for n in kept],
-                                                [w for n in kept for w in self._words(n, counts, lists)],
+                                                [w for n in kept for w in tm.words_of(n.text)],
                                                 self.config.repetition))
             doc_failed += repetition_failures(doc.scores, self.config.repetition)
         stored = stored_language(doc.scores)
@@ -120,35 +122,7 @@ class TextFilterStage:
             record_failures(doc, failures + ["doc." + name for name in doc_failed])
         return True
 
-    def _measure(self, nodes: list[TextNode]) -> dict[int, TextCounts]:
-        """Words of each paragraph, and what numpy measures faster for all of them at once.
-
-        In drop mode, what fails on its word count (the first check) is measured no further.
-        Word repetition and the word-list counts stay per paragraph, where `evaluate` computes
-        them lazily: a set tells "no 5-gram repeats" faster than any batching (measured).
-        """
-        counts = {id(n): TextCounts(words=tm.words_of(n.text), chars=len(n.text)) for n in nodes}
-        if not nodes or len(nodes) >= bm.MAX_SEGMENTS:
-            return counts  # nothing to batch (or too much): evaluate() measures one by one
-        flags, para = self._count_flags, self.paragraph
-        words_cfg = para.filters.words
-        if self.drop and para.enabled["words"]:
-            nodes = [n for n in nodes if words_cfg.min <= len(counts[id(n)].words) <= words_cfg.max]
-        if not nodes:
-            return counts
-        texts = [n.text for n in nodes]
-        if flags["special_chars"] or flags["punctuation"]:
-            special, punct, tokens = bm.char_class_counts(texts)
-            for node, sp, pu, to in zip(nodes, special.tolist(), punct.tolist(), tokens.tolist()):
-                c = counts[id(node)]
-                c.special, c.punct, c.tokens, c.classes_done = sp, pu, to, True
-        if para.enabled["char_repetition"]:
-            ratios = bm.char_repetition_ratios(texts, para.filters.char_repetition.n)
-            for node, ratio in zip(nodes, ratios.tolist()):
-                counts[id(node)].char_repetition = ratio
-        return counts
-
-    def _document_language(self, doc: Document, raw_text: str) -> tuple[str, float] | None:
+    def _document_language(self, doc: Document, paragraphs: list[str]) -> tuple[str, float] | None:
         """The language of the whole text, when word lists or the lang filter need it."""
         if not (self._needs_lists or self.document.enabled["lang"]):
             return None
@@ -158,25 +132,20 @@ class TextFilterStage:
             stored = stored_language(doc.scores)
             if stored is not None:
                 return stored
-        return identify(raw_text)
-
-    def _counts(self, node: TextNode, counts: dict[int, TextCounts], lists: WordListSet) -> TextCounts:
-        c = counts.get(id(node))
-        if c is None:  # scores were reused: count again (the text changed around it)
-            _, c, _ = self.paragraph.evaluate(node.text, lists, count_flags=self._count_flags)
-            counts[id(node)] = c
-        return c
-
-    def _words(self, node: TextNode, counts: dict[int, TextCounts], lists: WordListSet) -> list[str]:
-        return self._counts(node, counts, lists).words
-
-    def _document_scores(self, kept: list[TextNode], counts: dict[int, TextCounts], lists: WordListSet,
-                         lang: tuple[str, float] | None) -> tuple[dict[str, float], list[str]]:
-        total = TextCounts()
-        for i, node in enumerate(kept):
-            total.add(self._counts(node, counts, lists), len(PARAGRAPH_SEPARATOR) if i else 0)
-        text = PARAGRAPH_SEPARATOR.join(n.text for n in kept)
-        scores, _, failed = self.document.evaluate(text, lists, counts=total, lang=lang, stop_early=self.drop)
-        return scores, failed
+        return identify(PARAGRAPH_SEPARATOR.join(paragraphs), self.config.document.lang.max_chars)
 
 
+def _document_counts(m: bm.ParagraphMeasures, keep: np.ndarray) -> TextCounts:
+    """The document's counts: the sums over its kept paragraphs (their separators are whitespace)."""
+    n_kept = int(keep.sum())
+    separators = len(PARAGRAPH_SEPARATOR) * max(n_kept - 1, 0)
+
+    def total(values: np.ndarray | None) -> int:
+        return 0 if values is None else int(values[keep].sum())
+
+    all_kept = n_kept == len(keep)
+    return TextCounts(
+        n_words=total(m.words), chars=total(m.chars) + separators, special=total(m.special) + separators,
+        punct=total(m.punct), tokens=total(m.tokens), stop=total(m.stop), flagged=total(m.flagged),
+        common=total(m.common), spam=total(m.spam), classes_done=True, lists_done=True,
+        word_ids=m.word_ids if all_kept else m.word_ids[np.repeat(keep, m.words)])
