@@ -70,9 +70,10 @@ def _attempt(walked: WalkResult, chrome_level: int, clean: bool) -> Items:
             continue
         text = item.text
         points = 1 + text.count(",") + text.count("，") + text.count("、") + min(len(text) // 100, 3)
+        # A paragraph scores its parent and up; text straight in a div scores that div and up.
         b = item.box
         if boxes[b].tag in _PARAGRAPH_BOXES:
-            b = boxes[b].parent  # text straight in a div: the div plays the paragraph's parent
+            b = boxes[b].parent
         level = 0
         while b >= 0 and level < 5:
             if not scored[b]:
@@ -102,8 +103,8 @@ def _attempt(walked: WalkResult, chrome_level: int, clean: bool) -> Items:
                 bonus = top_score * 0.2 if alike and (top_box.klass or top_box.tag in _SECTIONS) else 0
                 if (b in final and final[b] + bonus >= threshold) or _reads_like_prose(boxes[b]):
                     region[b] = True
-        # Picture blocks between two parts of the article belong to it.
-        # and so does one right before it (the lead picture above the text).
+        # Picture blocks between two parts of the article belong to it, and so does one right
+        # before it (the lead picture above the text).
         chosen = [b for b in siblings if region[b]]
         lead = [b for b in siblings if b < chosen[0] and (boxes[b].text or boxes[b].images)][-1:]
         for b in siblings:
