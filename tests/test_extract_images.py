@@ -169,3 +169,10 @@ def test_noscript_kept_as_escaped_markup_still_gives_its_image_but_no_text():
     assert srcs(doc) == ["https://example.org/blog/2024/escaped.jpg"]
     assert "JavaScript" not in doc.text()
     assert "<img" not in doc.text()
+
+
+def test_an_inline_image_splits_its_paragraph_in_reading_order():
+    doc, _ = extract('<p>The formula <img src="f.svg" alt="x^2"> grows fast, as everyone knows.</p>')
+    i = next(k for k, n in enumerate(doc.nodes) if isinstance(n, ImageNode))
+    assert doc.nodes[i - 1].text == "The formula"
+    assert doc.nodes[i + 1].text == "grows fast, as everyone knows."

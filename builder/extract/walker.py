@@ -200,6 +200,8 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
             return
         if item.node is not None:
             boxes[cur].images += 1
+            if buf:
+                flush()  # the text before an inline image comes before it
         items.append(item)
 
     node = body.child
