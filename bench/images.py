@@ -168,9 +168,9 @@ def main() -> int:
     parser.add_argument("--hosts", type=int, default=50)
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--i2d-venv", default="/tmp/i2d-venv")
-    parser.add_argument("--decode-workers", type=int, default=-1,
-                        help="loom images.decode_workers; -1 (default): same as --threads, as img2dataset "
-                             "decodes on all its threads; 0: loom's default (2 per CPU)")
+    parser.add_argument("--decode-workers", type=int, default=0,
+                        help="loom images.decode_workers; 0 (default): loom's default (one per CPU); "
+                             "-1: same as --threads, as img2dataset decodes on all its threads")
     parser.add_argument("--worker", choices=["loom"], help=argparse.SUPPRESS)
     parser.add_argument("--urls", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)

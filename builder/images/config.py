@@ -46,9 +46,9 @@ class PolicyConfig(Section):
 class ImagesConfig(Section):
     enabled: bool = True  # False: keep image nodes as URLs only, fetch nothing
     threads: int = 32  # worker threads fetching and decoding
-    # Decodes running at once (null: two per CPU). Fetching is I/O-bound and uses all `threads`;
-    # decoding is CPU-bound, and capping it keeps only a few full-size bitmaps in memory at a time.
-    # On a machine shared with other busy processes, more decode threads win a larger CPU share.
+    # Decodes running at once (null: one per CPU). Fetching is I/O-bound and uses all `threads`;
+    # decoding is CPU-bound (and this Pillow build holds the GIL while it decodes, so more decode
+    # threads add memory, not speed); parallelism across cores comes from the executor's processes.
     decode_workers: int | None = None
     max_docs_in_flight: int = 256  # documents held while their images are fetched (order is kept)
     cache_dir: str | None = None  # content-addressed cache of fetched bytes; null: no cache

@@ -40,7 +40,7 @@ def _data_uri(src: str) -> bytes:
 def decode_pool(config: ImagesConfig) -> ThreadPoolExecutor:
     """The few threads that decode. Keeping big bitmaps on few threads bounds CPU work and keeps
     the allocator from spreading freed image memory over one arena per fetch thread."""
-    workers = max(1, config.decode_workers or 2 * (os.cpu_count() or 1))
+    workers = max(1, config.decode_workers or os.cpu_count() or 1)
     return ThreadPoolExecutor(workers, thread_name_prefix="loom-decode")
 
 
