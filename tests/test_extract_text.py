@@ -71,8 +71,13 @@ def test_kept_structures_headings_lists_quotes_tables_code():
 
 
 def test_br_is_a_line_break_and_whitespace_is_normalised():
-    body = f"<article><p>{PROSE}</p><p>Line   one<br>line\n\t two<br/><br>  line three </p><p>{MORE}</p></article>"
+    body = f"<article><p>{PROSE}</p><p>Line   one<br>line\n\t two<br/>  line three </p><p>{MORE}</p></article>"
     assert "Line one\nline two\nline three" in texts(doc_of(body))
+
+
+def test_double_br_separates_paragraphs():
+    body = f"<article><div>{PROSE}<br><br>{MORE}<br> <br/><br>The end.</div></article>"
+    assert texts(doc_of(body)) == [PROSE, MORE, "The end."]
 
 
 def test_no_text_is_lost_inside_inline_tags():

@@ -11,6 +11,7 @@ limit) and checks a deadline, so one page cannot stall a run.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -95,6 +96,7 @@ _DATA_TABLE_BLOCKERS = "table table, div, p, ul, ol, img, picture, h1, h2, h3, h
 
 
 BR = "\ue000"  # stands for <br> in the text buffer (source newlines are just whitespace)
+_DOUBLE_BR = re.compile(f"{BR}\\s*{BR}[\\s{BR}]*")
 
 
 def _only_text(node) -> bool:
@@ -164,11 +166,19 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
         buf_link = 0
         if raw.isspace():
             return
-        text = raw.replace(BR, "\n").strip("\n").rstrip() if pre_depth else _norm(raw)
+        if pre_depth:
+            add_text(raw.replace(BR, "\n").strip("\n").rstrip(), link, len(raw))
+        elif BR in raw and _DOUBLE_BR.search(raw):  # <br><br> separates paragraphs
+            for part in _DOUBLE_BR.split(raw):
+                add_text(_norm(part), link, len(raw))
+        else:
+            add_text(_norm(raw), link, len(raw))
+
+    def add_text(text: str, link: int, raw_length: int) -> None:
         if not text:
             return
-        if link:
-            link = min(len(text), link * len(text) // max(1, len(raw)))
+        if link:  # (link characters counted on the raw text, shared out by length)
+            link = min(len(text), link * len(text) // max(1, raw_length))
         box = boxes[cur]
         tag = box.tag if box.tag in TEXT_NODE_TAGS else "p"
         items.append(TextItem(cur, text, tag, link))
