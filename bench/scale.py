@@ -5,6 +5,9 @@ test pages) packed into many WARC partitions; images off, dedup off. Each config
 runs `--repeats` times, interleaved with the others so a busy machine slows all of them
 alike; the best documents/s of each counts. Ray runs on a local cluster started once
 beforehand (its start-up is reported apart, as a cluster a user already has costs nothing).
+On a shared machine the wall-clock speed-up is bounded by the cores other work leaves free:
+each round first measures that bound (two CPU burners side by side vs one after the other),
+and the CPU time per document shows the parallel overhead whatever the load.
 
     python bench/scale.py [--partitions 16] [--copies 2] [--repeats 3] [--no-ray]
 
@@ -92,6 +95,33 @@ def measure(inputs: Path, scratch: Path, executor: str, workers: int) -> tuple[f
     return docs / seconds, 1000 * cpu / docs, summary.samples
 
 
+def _burn(n: int = 2_000_000) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+
+def parallel_capacity() -> float:
+    """How much faster two CPU burners finish side by side than one after the other, right now.
+
+    2.0 on two idle cores; near 1.0 when other work takes a core. No code can scale past it.
+    """
+    import multiprocessing
+
+    started = time.perf_counter()
+    _burn()
+    _burn()
+    serial = time.perf_counter() - started
+    started = time.perf_counter()
+    procs = [multiprocessing.get_context("fork").Process(target=_burn) for _ in range(2)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join()
+    return serial / (time.perf_counter() - started)
+
+
 def start_ray(temp: Path, cpus: int) -> float:
     for key, value in {"RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
                        "RAY_AUTH_MODE": "disabled"}.items():
@@ -128,7 +158,10 @@ def main(argv: list[str] | None = None) -> int:
         samples: set[int] = set()
         measure(scratch / "in", scratch, "local", 2)  # warm-up: page cache, lazy imports
         print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (shared machine)")
+        capacities = []
         for repeat in range(args.repeats):
+            capacities.append(parallel_capacity())
+            print(f"  round {repeat + 1}: the machine's parallel capacity now: {capacities[-1]:.2f}x")
             for executor, workers in runs:
                 rate, ms, n = measure(scratch / "in", scratch, executor, workers)
                 samples.add(n)
@@ -145,11 +178,14 @@ def main(argv: list[str] | None = None) -> int:
         local1, local2 = best["local", 1], best["local", 2]
         # CPU spent per document by 2 workers vs 1: the parallel overhead, whatever else runs on the machine.
         overhead = cpu_ms["local", 2] / cpu_ms["local", 1]
+        capacity = max(capacities)
         print(f"CPU per document, 2 local workers vs 1: {overhead:.2f}x "
               f"(the speed-up 2 idle cores allow: {2 / overhead:.2f}x)")
+        print(f"parallel capacity of the machine during the runs: {min(capacities):.2f}x to {capacity:.2f}x "
+              "(2.00x = two idle cores)")
         result = {"bench": "scale", "unit": "docs/s", "loom": round(local2, 2), "baseline": round(local1, 2),
                   "ratio": round(local2 / local1, 3), "speedup_local": round(local2 / local1, 3),
-                  "cpu_per_doc_2w_vs_1w": round(overhead, 3),
+                  "cpu_per_doc_2w_vs_1w": round(overhead, 3), "machine_capacity_2w": round(capacity, 3),
                   "pages": pages, "partitions": args.partitions, "cpus": os.cpu_count()}
         if not args.no_ray:
             ray1, ray2 = best["ray", 1], best["ray", 2]
