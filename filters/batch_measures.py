@@ -11,7 +11,7 @@ definitions of `text_measures` (the tests compare them on crafted and real text)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,9 +23,10 @@ from filters.hashing import span_hashes, window_hashes
 SEPARATOR = "\n\n"
 # A word's flags in `WordListSet.table`: in which lists it is.
 STOP, FLAGGED, COMMON, SPAM_START = 1, 2, 4, 8
-_PACKED_SEGMENTS = 1 << 16  # up to this many paragraphs, a window's key packs its paragraph in 16 bits
+_MAX_SEGMENTS = (1 << 16) - 1  # a window key holds its segment in 16 bits (0xFFFF: crossing windows)
 _HASH_BITS = np.uint64(48)
 _SEG_BITS = np.uint64(16)
+_SENTINEL = np.uint64(0xFFFF << 48)
 
 
 @dataclass(slots=True)
@@ -53,79 +54,94 @@ def _segment_sums(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> n
     return cumulative[ends] - cumulative[starts]
 
 
-def _grouped_counts(hashes: np.ndarray, seg: np.ndarray, n_seg: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct (segment, hash) pairs: the segment of each and how often it occurs, by segment."""
-    if len(hashes) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    if n_seg <= _PACKED_SEGMENTS:  # one sort of packed keys
-        keys = np.sort((hashes >> _SEG_BITS) | (seg.astype(np.uint64) << _HASH_BITS))
-        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-        seg_of = (keys[starts] >> _HASH_BITS).astype(np.int64)
-    else:
-        order = np.lexsort((hashes, seg))
-        h, s = hashes[order], seg[order]
-        starts = np.flatnonzero(np.concatenate(([True], (h[1:] != h[:-1]) | (s[1:] != s[:-1]))))
-        seg_of = s[starts].astype(np.int64)
-    counts = np.diff(np.append(starts, len(hashes)))
-    return seg_of, counts
-
-
-def _top_shares(seg: np.ndarray, counts: np.ndarray, windows: np.ndarray) -> np.ndarray:
-    """Per segment: the share of its windows taken by its k most frequent n-grams (OBELICS's k)."""
-    n_seg = len(windows)
-    out = np.zeros(n_seg, dtype=np.float64)
-    if len(counts) == 0:
-        return out
-    distinct = np.bincount(seg, minlength=n_seg)
-    is_repeated = counts > 1
-    repeated = np.bincount(seg, weights=is_repeated, minlength=n_seg).astype(np.int64)
-    k = np.minimum(np.floor(np.sqrt(distinct)).astype(np.int64), repeated)
-    # k never exceeds the repeated n-grams, so the top k are among them: sort only those,
-    # by segment (already ascending) and then by decreasing count.
-    seg, counts = seg[is_repeated], counts[is_repeated]
-    if len(counts) == 0:
-        return out
-    order = np.argsort(seg * (int(counts.max()) + 1) - counts, kind="stable")
-    seg_sorted, counts_sorted = seg[order], counts[order]
-    group_start = np.searchsorted(seg_sorted, np.arange(n_seg))
-    rank = np.arange(len(seg_sorted)) - group_start[seg_sorted]
-    top = rank < k[seg_sorted]
-    sums = np.bincount(seg_sorted[top], weights=counts_sorted[top], minlength=n_seg)
-    np.divide(sums, windows, out=out, where=windows > 0)
-    return out
-
-
-def _ngram_windows(symbols: np.ndarray, seg_ends: np.ndarray, seg_span: np.ndarray, n: int
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Hashes of the n-gram windows that lie inside one segment, and that segment.
-
-    `seg_span[i]` is how many positions segment i owns (its own and the gap after it).
+def _window_keys(symbols: np.ndarray, starts: np.ndarray, lengths: np.ndarray, gap: int, n: int) -> np.ndarray:
+    """A sort key for every n-gram window of `symbols`: its segment in the top 16 bits, 48 bits
+    of its hash below. Segment i is ``symbols[starts[i]:starts[i] + lengths[i]]`` followed by
+    `gap` positions of its own; a window not inside one segment gets a sentinel key of its own
+    (segment 0xFFFF, never repeated), so no filtering pass is needed.
     """
     hashes = window_hashes(symbols, n)
-    seg = np.repeat(np.arange(len(seg_span)), seg_span)[: len(hashes)]
-    valid = np.arange(len(hashes)) + n <= seg_ends[seg]
-    return hashes[valid], seg[valid]
+    m = len(hashes)
+    seg = np.repeat(np.arange(len(lengths), dtype=np.uint64), lengths + gap)[:m]
+    keys = (hashes >> _SEG_BITS) | (seg << _HASH_BITS)
+    # The windows that cross a segment's end start in its last n-1 positions or in its gap.
+    # (Those that start earlier than the segment itself cross the previous segment's end.)
+    crossing = ((starts + lengths)[:, None] + np.arange(-(n - 1), gap)).ravel()
+    crossing = crossing[(crossing >= 0) & (crossing < m)]
+    keys[crossing] = _SENTINEL | crossing.astype(np.uint64)
+    return keys
+
+
+def _repeated_groups(symbols: np.ndarray, starts: np.ndarray, lengths: np.ndarray, gap: int, n: int
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The n-grams seen more than once in their segment: (segment of each, its count).
+
+    One sort of the window keys; only runs of equal keys are looked at after it.
+    """
+    keys = np.sort(_window_keys(symbols, starts, lengths, gap, n))
+    same = np.flatnonzero(keys[1:] == keys[:-1])  # j: keys[j + 1] repeats keys[j]
+    if len(same) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    run_first = np.flatnonzero(np.concatenate(([True], np.diff(same) != 1)))
+    counts = np.diff(np.append(run_first, len(same))) + 1
+    return (keys[same[run_first]] >> _HASH_BITS).astype(np.int64), counts
+
+
+def _in_chunks(measure: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray], symbols: np.ndarray,
+               starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """`measure` over at most `_MAX_SEGMENTS` segments at a time (keys hold 16 bits of segment)."""
+    if len(lengths) <= _MAX_SEGMENTS:
+        return measure(symbols, starts, lengths)
+    parts = []
+    for a in range(0, len(lengths), _MAX_SEGMENTS):
+        b = min(a + _MAX_SEGMENTS, len(lengths))
+        lo, hi = starts[a], starts[b - 1] + lengths[b - 1]
+        parts.append(measure(symbols[lo:hi], starts[a:b] - lo, lengths[a:b]))
+    return np.concatenate(parts)
 
 
 def char_repetition_from_codes(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray, gap: int,
                                n: int) -> np.ndarray:
-    hashes, seg = _ngram_windows(codes, starts + lengths, lengths + gap, n)
-    seg_of, counts = _grouped_counts(hashes, seg, len(lengths))
-    return _top_shares(seg_of, counts, np.maximum(lengths - n + 1, 0))
+    """Per segment: OBELICS's character n-gram repetition (`text_measures.char_repetition_ratio`)."""
+
+    def measure(symbols: np.ndarray, seg_starts: np.ndarray, seg_lengths: np.ndarray) -> np.ndarray:
+        n_seg = len(seg_lengths)
+        windows = np.maximum(seg_lengths - n + 1, 0)
+        out = np.zeros(n_seg, dtype=np.float64)
+        seg, counts = _repeated_groups(symbols, seg_starts, seg_lengths, gap, n)
+        if len(counts) == 0:
+            return out
+        repeated = np.bincount(seg, minlength=n_seg)
+        distinct = windows - np.bincount(seg, weights=counts - 1, minlength=n_seg).astype(np.int64)
+        k = np.minimum(np.floor(np.sqrt(distinct)).astype(np.int64), repeated)
+        # k never exceeds the repeated n-grams, so the top k are among them: order those by
+        # segment (already ascending) and then by decreasing count.
+        order = np.argsort(seg * (int(counts.max()) + 1) - counts, kind="stable")
+        seg_sorted, counts_sorted = seg[order], counts[order]
+        group_start = np.searchsorted(seg_sorted, np.arange(n_seg))
+        rank = np.arange(len(seg_sorted)) - group_start[seg_sorted]
+        top = rank < k[seg_sorted]
+        sums = np.bincount(seg_sorted[top], weights=counts_sorted[top], minlength=n_seg)
+        np.divide(sums, windows, out=out, where=windows > 0)
+        return out
+
+    return _in_chunks(measure, codes, starts, lengths)
 
 
 def word_repetition_from_ids(ids: np.ndarray, offsets: np.ndarray, n: int) -> np.ndarray:
     """Per segment of `ids`: the share of its word n-grams that occur more than once in it."""
-    words = np.diff(offsets)
-    windows = np.maximum(words - n + 1, 0)
-    out = np.zeros(len(words), dtype=np.float64)
-    if not windows.any():
+
+    def measure(symbols: np.ndarray, seg_starts: np.ndarray, seg_lengths: np.ndarray) -> np.ndarray:
+        windows = np.maximum(seg_lengths - n + 1, 0)
+        out = np.zeros(len(seg_lengths), dtype=np.float64)
+        if not windows.any():
+            return out
+        seg, counts = _repeated_groups(symbols, seg_starts, seg_lengths, 0, n)
+        repeated = np.bincount(seg, weights=counts, minlength=len(seg_lengths))
+        np.divide(repeated, windows, out=out, where=windows > 0)
         return out
-    hashes, seg = _ngram_windows(ids, offsets[1:], words, n)
-    seg_of, counts = _grouped_counts(hashes, seg, len(words))
-    repeated = np.bincount(seg_of, weights=np.where(counts > 1, counts, 0), minlength=len(words))
-    np.divide(repeated, windows, out=out, where=windows > 0)
-    return out
+
+    return _in_chunks(measure, ids, offsets[:-1], np.diff(offsets))
 
 
 def word_repetition_of_ids(ids: np.ndarray, n: int) -> float:
@@ -194,6 +210,36 @@ def measure_paragraphs(texts: Sequence[str], lists: object, char_n: int, word_n:
         word_repetition=word_repetition_from_ids(ids, offsets, word_n),
         stop=count(lists.stopwords, STOP), flagged=count(lists.flagged, FLAGGED),  # type: ignore[attr-defined]
         common=count(lists.common, COMMON), spam=spam, word_ids=ids, word_offsets=offsets)  # type: ignore[attr-defined]
+
+
+def document_measures(m: ParagraphMeasures, keep: np.ndarray, para_offsets: np.ndarray,
+                      doc_texts: Sequence[str], char_n: int, word_n: int) -> ParagraphMeasures:
+    """The measures of documents made of their kept paragraphs (`keep`), from the paragraphs' own.
+
+    Document i holds paragraphs ``para_offsets[i]:para_offsets[i + 1]``; `doc_texts` are
+    their kept paragraphs joined by `SEPARATOR`. Counts are sums (a separator adds two
+    special characters and nothing else); the repetition scores are measured on the kept
+    words and text, where n-grams may cross paragraphs.
+    """
+    first, last = para_offsets[:-1], para_offsets[1:]
+
+    def total(values: np.ndarray | None) -> np.ndarray | None:
+        return None if values is None else _segment_sums(np.where(keep, values, 0), first, last)
+
+    separators = len(SEPARATOR) * np.maximum(_segment_sums(keep, first, last) - 1, 0)
+    words = total(m.words)
+    offsets = np.concatenate(([0], np.cumsum(words)))
+    ids = m.word_ids if keep.all() else m.word_ids[np.repeat(keep, m.words)]
+    lengths = lengths_of(doc_texts)
+    gap = len(SEPARATOR)
+    codes = utf32_codes(SEPARATOR.join(doc_texts)).astype(np.uint64)
+    char_rep = char_repetition_from_codes(codes, np.cumsum(lengths + gap) - lengths - gap, lengths, gap, char_n)
+    return ParagraphMeasures(
+        chars=lengths, words=words, special=total(m.special) + separators, punct=total(m.punct),
+        tokens=total(m.tokens), char_repetition=char_rep,
+        word_repetition=word_repetition_from_ids(ids, offsets, word_n),
+        stop=total(m.stop), flagged=total(m.flagged), common=total(m.common), spam=total(m.spam),
+        word_ids=ids, word_offsets=offsets)
 
 
 def _spam_counts(ids: np.ndarray, offsets: np.ndarray, starts: np.ndarray,

@@ -18,7 +18,6 @@ _BASE = 0x100000001B3  # odd, so it has an inverse modulo 2**64
 _BASE_INV = pow(_BASE, -1, 1 << 64)
 _FMIX = np.uint64(0xFF51AFD7ED558CCD)
 _LENGTH_MIX = np.uint64(0x9E3779B97F4A7C15)
-_WINDOW_BASE = np.uint64(1_000_003)
 _powers: tuple[np.ndarray, np.ndarray] = (np.ones(1, np.uint64), np.ones(1, np.uint64))
 
 
@@ -115,13 +114,14 @@ class IdTable:
 
 
 def window_hashes(symbols: np.ndarray, n: int) -> np.ndarray:
-    """A hash of every run of `n` consecutive symbols (uint64), in order."""
+    """A hash of every run of `n` consecutive symbols (uint64), in order (from one prefix sum)."""
     m = len(symbols) - n + 1
     if m <= 0:
         return np.zeros(0, dtype=np.uint64)
-    h = symbols[:m].copy()
+    up, down = _power_tables(len(symbols) + 1)
+    prefix = np.zeros(len(symbols) + 1, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for i in range(1, n):  # in place: no new array per step
-            np.multiply(h, _WINDOW_BASE, out=h)
-            np.add(h, symbols[i:i + m], out=h)
+        np.cumsum(symbols * down[:len(symbols)], out=prefix[1:])
+        h = prefix[n:] - prefix[:m]
+        h *= up[:m]
     return mix(h)

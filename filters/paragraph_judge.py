@@ -1,4 +1,4 @@
-"""Scores and verdicts of all of a document's paragraphs at once, from their batch measures.
+"""Scores and verdicts of many paragraphs (or documents) at once, from their batch measures.
 
 Each enabled check becomes one column of scores (in OBELICS's order), each column is judged
 with the same bound tests `TextScorer` applies to one text, and only then does Python touch
@@ -49,11 +49,15 @@ def score_columns(m: ParagraphMeasures, scorer: TextScorer) -> list[tuple[str, s
             if on[name] and needs.get(name, m.words) is not None]  # no word list: no score
 
 
-def judge_paragraphs(m: ParagraphMeasures, scorer: TextScorer, texts: Sequence[str], stop_early: bool
-                     ) -> tuple[list[dict[str, float]], list[list[str]]]:
-    """Per paragraph: its scores and the filters it fails, in filter order.
+def judge_paragraphs(m: ParagraphMeasures, scorer: TextScorer, texts: Sequence[str], stop_early: bool,
+                     known_langs: Sequence[tuple[str, float] | None] | None = None,
+                     skip: Sequence[bool] | None = None) -> tuple[list[dict[str, float]], list[list[str]]]:
+    """Per text (paragraphs, or documents measured by `document_measures`): its scores and the
+    filters it fails, in filter order.
 
-    With `stop_early` a failing paragraph gets the scores up to its first failure only.
+    With `stop_early` a failing text gets the scores up to its first failure only.
+    `known_langs` are language predictions made on these same texts already; language id
+    does not run for a text marked in `skip` (its verdict comes from elsewhere).
     """
     n = len(texts)
     columns = score_columns(m, scorer)
@@ -65,25 +69,21 @@ def judge_paragraphs(m: ParagraphMeasures, scorer: TextScorer, texts: Sequence[s
         names, keys, rows, fails = (), (), [[] for _ in range(n)], np.zeros((n, 0), dtype=bool)
     failing = fails.any(axis=1)
     first = fails.argmax(axis=1) if fails.shape[1] else np.zeros(n, dtype=np.int64)
-    scores: list[dict[str, float]] = []
-    failed: list[list[str]] = []
-    for i, row in enumerate(rows):
-        if not failing[i]:
-            scores.append(dict(zip(keys, row)))
-            failed.append([])
-        elif stop_early:
-            stop = first[i] + 1
-            scores.append(dict(zip(keys[:stop], row[:stop])))
-            failed.append([names[first[i]]])
-        else:
-            scores.append(dict(zip(keys, row)))
-            failed.append([names[j] for j in np.flatnonzero(fails[i])])
+    if stop_early:  # a failing text keeps the scores up to its first failure
+        stops = np.where(failing, first + 1, len(keys)).tolist()
+        prefixes = [keys[:k] for k in range(len(keys) + 1)]
+        scores = [dict(zip(prefixes[k], row)) for k, row in zip(stops, rows)]
+        failed = [[names[j]] if f else [] for j, f in zip(first.tolist(), failing.tolist())]
+    else:
+        scores = [dict(zip(keys, row)) for row in rows]
+        failed = [[names[j] for j in np.flatnonzero(row)] if f else [] for row, f in zip(fails, failing.tolist())]
     if scorer.enabled["lang"]:
         lang = scorer.filters.lang
         for i, text in enumerate(texts):
-            if stop_early and failed[i]:
+            if (stop_early and failed[i]) or (skip is not None and skip[i]):
                 continue
-            code, prob = identify(text, lang.max_chars)
+            known = known_langs[i] if known_langs is not None else None
+            code, prob = known if known is not None else identify(text, lang.max_chars)
             scores[i][lang_score_key(code or "unknown")] = prob
             if code not in scorer.languages or prob < lang.min_score:
                 failed[i].append("lang")

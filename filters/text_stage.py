@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -22,9 +23,11 @@ from filters.config import FiltersConfig
 from filters.lang import identify, stored_language
 from filters.paragraph_judge import judge_paragraphs
 from filters.repetition import repetition_failures, repetition_scores
-from filters.text_scoring import TextCounts, TextScorer, WordListSet
+from filters.text_scoring import TextScorer, WordListSet
 
-PARAGRAPH_SEPARATOR = "\n\n"
+PARAGRAPH_SEPARATOR = bm.SEPARATOR
+BATCH_DOCS = 64  # documents scored together (at most)
+BATCH_CHARS = 100_000  # characters scored together (at most): arrays stay in cache
 FAILURES_KEY = "filter_failures"
 
 
@@ -61,49 +64,85 @@ class TextFilterStage:
         return lists
 
     def __call__(self, docs: Iterable[Document], ctx: RunContext) -> Iterator[Document]:
-        for doc in docs:
-            if self.filter_document(doc, ctx):
-                yield doc
+        batch: list[Document] = []
+        chars = 0
+        for doc in docs:  # documents are scored in batches: numpy calls cost per call, not per item
+            batch.append(doc)
+            chars += sum(len(n.text) for n in doc.nodes if isinstance(n, TextNode))
+            if len(batch) >= BATCH_DOCS or chars >= BATCH_CHARS:
+                yield from self.filter_batch(batch, ctx)
+                batch, chars = [], 0
+        if batch:
+            yield from self.filter_batch(batch, ctx)
 
-    def filter_document(self, doc: Document, ctx: RunContext) -> bool:
-        """Score `doc`, remove failing paragraphs; False when the whole document is dropped."""
-        texts = [n for n in doc.nodes if isinstance(n, TextNode)]
-        strings = [n.text for n in texts]
-        lang = self._document_language(doc, strings)
-        lists = self._word_lists(lang[0] if lang and lang[0] in self.config.languages
-                                 else self.config.languages[0])
-        ctx.stats.count("paragraph.in", len(texts))
+    def filter_batch(self, docs: list[Document], ctx: RunContext) -> list[Document]:
+        """Score `docs` and remove failing paragraphs; the documents kept, in order."""
+        texts = [[n for n in doc.nodes if isinstance(n, TextNode)] for doc in docs]
+        langs = [self._document_language(doc, [n.text for n in nodes]) for doc, nodes in zip(docs, texts)]
+        groups: dict[str, list[int]] = {}  # documents sharing word lists are measured together
+        for i, lang in enumerate(langs):
+            list_lang = lang[0] if lang and lang[0] in self.config.languages else self.config.languages[0]
+            groups.setdefault(list_lang, []).append(i)
+        verdicts: dict[int, _Verdict] = {}
+        for list_lang, members in groups.items():
+            group = self._score_group([docs[i] for i in members], [texts[i] for i in members],
+                                      [langs[i] for i in members], self._word_lists(list_lang))
+            verdicts.update(zip(members, group))
+        return [doc for i, doc in enumerate(docs) if self._apply(doc, texts[i], verdicts[i], ctx)]
 
-        para = self.paragraph.filters
-        measures = bm.measure_paragraphs(strings, lists, para.char_repetition.n, para.word_repetition.n)
-        scores, verdicts = judge_paragraphs(measures, self.paragraph, strings, stop_early=self.drop)
-        keep = np.ones(len(texts), dtype=bool)
-        failures: list[str] = []
-        for i, node in enumerate(texts):
-            if self.reuse_scores and self.paragraph.has_scores(node.scores):
-                failed = self.paragraph.failures(node.scores)  # decided on the stored scores
-            else:
-                failed = verdicts[i]
-                node.scores.update(scores[i])
-            if failed and self.drop:
-                ctx.stats.drop("paragraph." + failed[0])
-                keep[i] = False
-                continue
-            failures.extend("paragraph." + name for name in failed)
-        kept = [n for n, k in zip(texts, keep) if k]
-
-        unchanged = len(kept) == len(texts)
-        if unchanged and self.reuse_scores and self.document.has_scores(doc.scores):
-            doc_failed = self.document.failures(doc.scores)
+    def _score_group(self, docs: list[Document], texts: list[list[TextNode]],
+                     langs: list[tuple[str, float] | None], lists: WordListSet) -> list[_Verdict]:
+        nodes = [n for group in texts for n in group]
+        strings = [n.text for n in nodes]
+        para_offsets = np.concatenate(([0], np.cumsum([len(group) for group in texts])))
+        para, doc_cfg = self.paragraph.filters, self.document.filters
+        m = bm.measure_paragraphs(strings, lists, para.char_repetition.n, para.word_repetition.n)
+        scores, failed = judge_paragraphs(m, self.paragraph, strings, stop_early=self.drop)
+        if self.reuse_scores:
+            for i, node in enumerate(nodes):
+                if self.paragraph.has_scores(node.scores):
+                    failed[i] = self.paragraph.failures(node.scores)  # decided on the stored scores
+                else:
+                    node.scores.update(scores[i])
         else:
-            text = PARAGRAPH_SEPARATOR.join(n.text for n in kept)
-            doc_scores, _, doc_failed = self.document.evaluate(
-                text, lists, counts=_document_counts(measures, keep), lang=lang if unchanged else None,
-                stop_early=self.drop)
-            doc.scores.update(doc_scores)
+            for node, node_scores in zip(nodes, scores):
+                node.scores.update(node_scores)
+        keep = np.array([not f for f in failed], dtype=bool) if self.drop else np.ones(len(nodes), dtype=bool)
+
+        bounds = list(zip(para_offsets[:-1].tolist(), para_offsets[1:].tolist()))
+        doc_texts = [PARAGRAPH_SEPARATOR.join(strings[j] for j in range(a, b) if keep[j]) for a, b in bounds]
+        unchanged = [bool(keep[a:b].all()) for a, b in bounds]
+        reuse_doc = [u and self.reuse_scores and self.document.has_scores(doc.scores)
+                     for u, doc in zip(unchanged, docs)]
+        dm = bm.document_measures(m, keep, para_offsets, doc_texts, doc_cfg.char_repetition.n,
+                                  doc_cfg.word_repetition.n)
+        doc_scores, doc_failed = judge_paragraphs(
+            dm, self.document, doc_texts, stop_early=self.drop,
+            known_langs=[lang if u else None for lang, u in zip(langs, unchanged)], skip=reuse_doc)
+        out = []
+        for d, doc in enumerate(docs):
+            a, b = bounds[d]
+            if reuse_doc[d]:
+                doc_failed[d] = self.document.failures(doc.scores)
+            else:
+                doc.scores.update(doc_scores[d])
+            out.append(_Verdict(failed[a:b], keep[a:b].tolist(), doc_failed[d]))
+        return out
+
+    def _apply(self, doc: Document, texts: list[TextNode], verdict: _Verdict, ctx: RunContext) -> bool:
+        """Count and carry out one document's verdict; False when the document is dropped."""
+        ctx.stats.count("paragraph.in", len(texts))
+        failures: list[str] = []
+        for failed, kept in zip(verdict.paragraph_failures, verdict.keep):
+            if not kept:
+                ctx.stats.drop("paragraph." + failed[0])
+            else:
+                failures.extend("paragraph." + name for name in failed)
+        kept_nodes = [n for n, k in zip(texts, verdict.keep) if k]
+        doc_failed = list(verdict.document_failures)
         if self.config.repetition.enabled:
-            doc.scores.update(repetition_scores([n.text for n in kept],
-                                                [w for n in kept for w in tm.words_of(n.text)],
+            doc.scores.update(repetition_scores([n.text for n in kept_nodes],
+                                                [w for n in kept_nodes for w in tm.words_of(n.text)],
                                                 self.config.repetition))
             doc_failed += repetition_failures(doc.scores, self.config.repetition)
         stored = stored_language(doc.scores)
@@ -111,13 +150,13 @@ class TextFilterStage:
             doc.metadata["lang"] = stored[0]
 
         if doc_failed and self.drop:
-            ctx.stats.drop("paragraph.in_dropped_doc", len(kept))
+            ctx.stats.drop("paragraph.in_dropped_doc", len(kept_nodes))
             ctx.drop_document(doc, "doc." + doc_failed[0])
             return False
-        if not unchanged:
-            removed = {id(n) for n in texts} - {id(n) for n in kept}
+        if len(kept_nodes) != len(texts):
+            removed = {id(n) for n, k in zip(texts, verdict.keep) if not k}
             doc.nodes = [n for n in doc.nodes if id(n) not in removed]
-        ctx.stats.count("paragraph.out", len(kept))
+        ctx.stats.count("paragraph.out", len(kept_nodes))
         if not self.drop:
             record_failures(doc, failures + ["doc." + name for name in doc_failed])
         return True
@@ -135,17 +174,8 @@ class TextFilterStage:
         return identify(PARAGRAPH_SEPARATOR.join(paragraphs), self.config.document.lang.max_chars)
 
 
-def _document_counts(m: bm.ParagraphMeasures, keep: np.ndarray) -> TextCounts:
-    """The document's counts: the sums over its kept paragraphs (their separators are whitespace)."""
-    n_kept = int(keep.sum())
-    separators = len(PARAGRAPH_SEPARATOR) * max(n_kept - 1, 0)
-
-    def total(values: np.ndarray | None) -> int:
-        return 0 if values is None else int(values[keep].sum())
-
-    all_kept = n_kept == len(keep)
-    return TextCounts(
-        n_words=total(m.words), chars=total(m.chars) + separators, special=total(m.special) + separators,
-        punct=total(m.punct), tokens=total(m.tokens), stop=total(m.stop), flagged=total(m.flagged),
-        common=total(m.common), spam=total(m.spam), classes_done=True, lists_done=True,
-        word_ids=m.word_ids if all_kept else m.word_ids[np.repeat(keep, m.words)])
+@dataclass(slots=True)
+class _Verdict:
+    paragraph_failures: list[list[str]]  # per text node, in filter order
+    keep: list[bool]  # per text node
+    document_failures: list[str]
