@@ -87,7 +87,9 @@ def serve(n_images: int, n_hosts: int, ready: mp.Queue, stop: mp.Event) -> None:
 # ----------------------------------------------------------------------------- workers
 
 
-def loom_worker(urls_file: str, threads: int, resize: bool, out_dir: str, decode_workers: int | None) -> dict:
+def loom_worker(
+    urls_file: str, threads: int, resize: bool, out_dir: str, decode_workers: int | None, decode_processes: int
+) -> dict:
     from builder.config import LoomConfig
     from builder.context import RunContext
     from builder.document import Document, ImageNode, TextNode
@@ -98,6 +100,7 @@ def loom_worker(urls_file: str, threads: int, resize: bool, out_dir: str, decode
     cfg = ImagesConfig(
         threads=threads,
         decode_workers=decode_workers,
+        decode_processes=decode_processes,
         fetch={"allow_networks": ["127.0.0.0/8"], "retries": 0, "total_timeout_s": 10},
         decode={"resize_max_side": 980 if resize else None, "keep_original": not resize, "quality": 90},
     )
@@ -117,8 +120,12 @@ def loom_worker(urls_file: str, threads: int, resize: bool, out_dir: str, decode
                 (out / f"{doc.id}-{j}.{node.ext}").write_bytes(node.data or b"")
                 ok += 1
     took = time.monotonic() - start
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return {"ok": ok, "stage_s": took, "cpu_s": usage.ru_utime + usage.ru_stime, "drops": dict(ctx.stats.drops)}
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "ok": ok, "stage_s": took, "drops": dict(ctx.stats.drops),
+        "cpu_s": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
+        "rss_kib": me.ru_maxrss + kids.ru_maxrss,  # this process + its largest child (decode processes)
+    }
 
 
 I2D_SCRIPT = r"""
@@ -126,17 +133,21 @@ import json, resource, sys, time
 from img2dataset import download
 if __name__ == "__main__":
     urls_file, out_dir, threads, resize = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
+    processes = int(sys.argv[5])
+    n_urls = sum(1 for line in open(urls_file) if line.strip())
     start = time.monotonic()
+    # With several processes, the threads are shared out and the URLs split into one shard per process.
     download(url_list=urls_file, input_format="txt", output_folder=out_dir, output_format="files",
-             processes_count=1, thread_count=threads, image_size=980,
+             processes_count=processes, thread_count=max(1, threads // processes), image_size=980,
              resize_mode="keep_ratio_largest" if resize else "no", resize_only_if_bigger=True,
              skip_reencode=not resize, encode_format="jpg", encode_quality=90, timeout=10, retries=0,
-             enable_wandb=False, number_sample_per_shard=100000, distributor="multiprocessing")
+             enable_wandb=False, number_sample_per_shard=-(-n_urls // processes),
+             distributor="multiprocessing")
     took = time.monotonic() - start
     import glob
     ok = len([p for p in glob.glob(out_dir + "/*/*") if p.endswith((".jpg", ".png", ".webp"))])
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    rss = max(me.ru_maxrss, kids.ru_maxrss)
+    rss = me.ru_maxrss + kids.ru_maxrss  # this process + its largest child, as for loom
     cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
     print("RESULT " + json.dumps({"ok": ok, "stage_s": took, "rss_kib": rss, "cpu_s": cpu}))
 """
@@ -171,6 +182,9 @@ def main() -> int:
     parser.add_argument("--decode-workers", type=int, default=0,
                         help="loom images.decode_workers; 0 (default): loom's default (one per CPU); "
                              "-1: same as --threads, as img2dataset decodes on all its threads")
+    parser.add_argument("--decode-processes", type=int, default=0,
+                        help="loom images.decode_processes; img2dataset then gets 1 + this many processes "
+                             "(threads shared out), so both use the same number of processes")
     parser.add_argument("--worker", choices=["loom"], help=argparse.SUPPRESS)
     parser.add_argument("--urls", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -180,8 +194,8 @@ def main() -> int:
         args.decode_workers = args.threads
 
     if args.worker == "loom":
-        result = loom_worker(args.urls, args.threads, bool(args.resize), args.out, args.decode_workers or None)
-        result["rss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        result = loom_worker(args.urls, args.threads, bool(args.resize), args.out, args.decode_workers or None,
+                             args.decode_processes)
         print("RESULT " + json.dumps(result))
         return 0
 
@@ -205,10 +219,10 @@ def main() -> int:
                 loom, loom_wall = run_worker(
                     [sys.executable, __file__, "--worker", "loom", "--urls", str(urls_file),
                      "--threads", str(args.threads), "--resize", str(resize), "--out", str(loom_out),
-                     "--decode-workers", str(args.decode_workers)])
+                     "--decode-workers", str(args.decode_workers), "--decode-processes", str(args.decode_processes)])
                 i2d, i2d_wall = run_worker(
                     [str(i2d_python), "-c", I2D_SCRIPT, str(urls_file), str(Path(tmp) / f"i2d-{label}"),
-                     str(args.threads), str(resize)],
+                     str(args.threads), str(resize), str(1 + args.decode_processes if args.decode_processes else 1)],
                     env={**os.environ, "NO_ALBUMENTATIONS_UPDATE": "1"})
                 loom_rate, i2d_rate = loom["ok"] / loom_wall, i2d["ok"] / i2d_wall
                 results[label] = {
@@ -236,6 +250,8 @@ def main() -> int:
         "images": len(urls), "hosts": args.hosts, "threads": args.threads,
         "noresize": results["noresize"], "resize": results["resize"],
         "loom_decode_workers": args.decode_workers or "default",
+        "loom_decode_processes": args.decode_processes,
+        "i2d_processes": 1 + args.decode_processes if args.decode_processes else 1,
         "loom_enforces": ["robots.txt", "per-host limits", "ssrf guard"],
     }))
     return 0

@@ -186,3 +186,13 @@ def test_concurrency_across_documents(hosts):
         took = time.monotonic() - start
     assert sum(len(d.images) for d in out) == 16
     assert took < 2.0
+
+
+def test_decoding_in_worker_processes_keeps_reasons(hosts):
+    a = hosts[0]
+    urls = [a.url("/small.png"), a.url("/truncated.jpg"), a.url("/big.jpg")]
+    with ImageStage(images_config(decode_processes=1)) as stage:
+        out, ctx = run(stage, [doc(0, urls)])
+    assert [n.src for n in out[0].images] == [urls[0], urls[2]]
+    assert ctx.stats.drops["image.truncated"] == 1
+    assert out[0].images[1].info["width"] == 980

@@ -50,6 +50,9 @@ class ImagesConfig(Section):
     # decoding is CPU-bound (and this Pillow build holds the GIL while it decodes, so more decode
     # threads add memory, not speed); parallelism across cores comes from the executor's processes.
     decode_workers: int | None = None
+    # >0: decode in this many worker processes instead (own cores, no GIL shared with fetching);
+    # for a run with few partitions. Leave 0 when the executor already uses every core.
+    decode_processes: int = Field(0, ge=0)
     max_docs_in_flight: int = 256  # documents held while their images are fetched (order is kept)
     cache_dir: str | None = None  # content-addressed cache of fetched bytes; null: no cache
     fetch: FetchConfig = Field(default_factory=FetchConfig)

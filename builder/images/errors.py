@@ -7,3 +7,7 @@ class ImageRejected(Exception):
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
+        self.detail = detail
+
+    def __reduce__(self):  # keeps `reason` intact across a process boundary (decode_processes)
+        return (ImageRejected, (self.reason, self.detail))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import multiprocessing
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -37,9 +39,16 @@ def _data_uri(src: str) -> bytes:
     return unquote_to_bytes(payload)
 
 
-def decode_pool(config: ImagesConfig) -> ThreadPoolExecutor:
-    """The few threads that decode. Keeping big bitmaps on few threads bounds CPU work and keeps
-    the allocator from spreading freed image memory over one arena per fetch thread."""
+def decode_pool(config: ImagesConfig) -> Executor:
+    """Where decoding runs: a few threads, or (decode_processes > 0) a few worker processes.
+
+    Few threads keep big bitmaps few and stop the allocator from spreading freed image memory
+    over one arena per fetch thread. Processes ("spawn": safe beside running threads) give
+    decoding its own cores, so the GIL Pillow holds never stalls the fetch threads.
+    """
+    if config.decode_processes > 0:
+        context = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(config.decode_processes, mp_context=context)
     workers = max(1, config.decode_workers or os.cpu_count() or 1)
     return ThreadPoolExecutor(workers, thread_name_prefix="loom-decode")
 
@@ -53,7 +62,7 @@ class ImageSource:
         fetcher: Fetcher,
         cache: ImageCache | None,
         archive: ImageArchive | None,
-        decoder: ThreadPoolExecutor | None = None,
+        decoder: Executor | None = None,
     ) -> None:
         self.config = config
         self.fetcher = fetcher
@@ -100,6 +109,8 @@ class ImageSource:
                 decoded = decode_image(data, self.config.decode)
             else:
                 decoded = self._decoder.submit(decode_image, data, self.config.decode).result()
+        except BrokenProcessPool:  # a decoder process died (crash in a codec): count it, go on
+            return ImageOutcome(reason="decoder_crashed", source=source)
         except ImageRejected as exc:
             return ImageOutcome(reason=exc.reason, source=source)
         decoded.info["source"] = source

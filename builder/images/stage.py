@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Iterable, Iterator
 
 from builder.context import RunContext
@@ -34,7 +34,7 @@ class ImageStage:
         self._fetcher: Fetcher | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._cache: ImageCache | None = None
-        self._decoder: ThreadPoolExecutor | None = None
+        self._decoder: Executor | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
