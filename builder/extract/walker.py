@@ -46,7 +46,6 @@ class Box:
     text: int = 0  # characters of text inside (all descendants)
     link: int = 0  # of which inside links
     commas: int = 0
-    paragraphs: int = 0
     images: int = 0
     in_article: bool = False
     klass: str = ""
@@ -185,7 +184,6 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
         box.text += len(text)
         box.link += link
         box.commas += text.count(",") + text.count("，") + text.count("、")
-        box.paragraphs += 1
 
     def add_image(attrs: dict) -> None:
         reason = img.attribute_rejection(attrs)
