@@ -63,6 +63,7 @@ class Provenance:
     url: str
     fetched: str | None = None  # ISO 8601, UTC
     source: str | None = None  # "warc", "html", "crawl", "parquet", ...
+    file: str | None = None  # the local file a page was read from (html source)
     warc_file: str | None = None
     warc_offset: int | None = None
     warc_length: int | None = None

@@ -58,6 +58,8 @@ def _stable_key(doc: Document) -> str:
     where = ""
     if prov is not None and prov.warc_file:
         where = f"{Path(prov.warc_file).name}:{prov.warc_offset}"
+    elif prov is not None and prov.file:  # local pages may share a URL (one --url for many files)
+        where = prov.file
     elif prov is not None and prov.source:
         where = prov.source
     return document_key(doc.url, where)

@@ -50,3 +50,24 @@ def test_oversized_and_unreadable_files_are_counted(tmp_path):
     assert pages == []
     assert ctx.stats.drops == {"record.too_large": 1, "record.unreadable": 1}
     assert "bad.html.gz" in ctx.stats.errors[0]
+
+
+def test_pages_sharing_one_url_become_distinct_samples(tmp_path, repo_dir):
+    """The extraction eval gives every page the same URL: each file must still be its own sample."""
+    from builder.cli import main
+    from builder.shards.reader import read_documents
+    from tests.factories import image_bytes
+
+    (tmp_path / "img.png").write_bytes(image_bytes(300, 200))
+    text = " ".join(["The garden was quiet in the early morning and the birds were singing."] * 3)
+    for i in range(3):
+        (tmp_path / f"p{i}.html").write_text(
+            f"<html><body><article><p>{text} Page {i}.</p><img src='img.png'></article></body></html>")
+    config = tmp_path / "c.yaml"
+    config.write_text(f"sources: [{{type: html, paths: ['{tmp_path}/*.html'], url: 'http://127.0.0.1/same.html'}}]\n"
+                      "filters: {enabled: false}\nimages: {enabled: false}\n")
+    assert main(["run", str(config), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    stats = (tmp_path / "out" / "stats.json").read_text()
+    assert '"partition.failed"' not in stats
+    docs = list(read_documents(tmp_path / "out"))
+    assert len(docs) == 3 and len({d.id for d in docs}) == 3

@@ -95,4 +95,4 @@ class HtmlSource:
             url = page_url(path, url_map, self.config.url)
             mtime = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
             ctx.stats.count("record.out")
-            yield Page(url, body, {}, Provenance(url=url, fetched=mtime, source="html"))
+            yield Page(url, body, {}, Provenance(url=url, fetched=mtime, source="html", file=str(path)))
