@@ -183,8 +183,8 @@ def main() -> int:
                         help="loom images.decode_workers; 0 (default): loom's default (one per CPU); "
                              "-1: same as --threads, as img2dataset decodes on all its threads")
     parser.add_argument("--decode-processes", type=int, default=0,
-                        help="loom images.decode_processes; img2dataset then gets 1 + this many processes "
-                             "(threads shared out), so both use the same number of processes")
+                        help="loom images.decode_processes; img2dataset then gets as many processes "
+                             "(threads shared out), so both decode in the same number of processes")
     parser.add_argument("--worker", choices=["loom"], help=argparse.SUPPRESS)
     parser.add_argument("--urls", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -222,7 +222,7 @@ def main() -> int:
                      "--decode-workers", str(args.decode_workers), "--decode-processes", str(args.decode_processes)])
                 i2d, i2d_wall = run_worker(
                     [str(i2d_python), "-c", I2D_SCRIPT, str(urls_file), str(Path(tmp) / f"i2d-{label}"),
-                     str(args.threads), str(resize), str(1 + args.decode_processes if args.decode_processes else 1)],
+                     str(args.threads), str(resize), str(max(1, args.decode_processes))],
                     env={**os.environ, "NO_ALBUMENTATIONS_UPDATE": "1"})
                 loom_rate, i2d_rate = loom["ok"] / loom_wall, i2d["ok"] / i2d_wall
                 results[label] = {
@@ -251,7 +251,7 @@ def main() -> int:
         "noresize": results["noresize"], "resize": results["resize"],
         "loom_decode_workers": args.decode_workers or "default",
         "loom_decode_processes": args.decode_processes,
-        "i2d_processes": 1 + args.decode_processes if args.decode_processes else 1,
+        "i2d_processes": max(1, args.decode_processes),
         "loom_enforces": ["robots.txt", "per-host limits", "ssrf guard"],
     }))
     return 0
