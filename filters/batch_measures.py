@@ -16,8 +16,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from filters import text_measures as tm
-from filters.char_tables import lengths_of, punctuation_table, space_table, special_table, utf32_codes, wordish_table
+from filters.char_tables import (
+    PUNCTUATION_MARK,
+    SPACE,
+    SPECIAL,
+    WORDISH,
+    class_table,
+    lengths_of,
+    lower_growth_table,
+    utf32_codes,
+)
 from filters.hashing import span_hashes, window_hashes
 
 SEPARATOR = "\n\n"
@@ -159,10 +167,11 @@ def _words(lowered: np.ndarray, para_starts: np.ndarray) -> tuple[np.ndarray, np
     A word is a whitespace-separated piece from its first to its last letter or mark
     (`text_measures.words_of`): the letters and marks of one piece form one word.
     """
-    letters = np.flatnonzero(~special_table()[lowered])
+    classes = class_table()[lowered]
+    letters = np.flatnonzero((classes & SPECIAL) == 0)
     if len(letters) == 0:
         return np.zeros(0, np.uint64), np.zeros(len(para_starts) + 1, np.int64)
-    piece = np.cumsum(space_table()[lowered], dtype=np.int64)[letters]
+    piece = np.cumsum(classes & SPACE, dtype=np.int32)[letters]  # changes at each whitespace
     first = np.flatnonzero(np.concatenate(([True], piece[1:] != piece[:-1])))
     starts = letters[first]
     ends = letters[np.append(first[1:] - 1, len(letters) - 1)] + 1
@@ -180,9 +189,10 @@ def measure_paragraphs(texts: Sequence[str], lists: object, char_n: int, word_n:
     codes = utf32_codes(joined)
     ends = starts + lengths
 
-    special = _segment_sums(special_table()[codes], starts, ends)
-    punct = _segment_sums(punctuation_table("".join(sorted(tm.PUNCTUATION)))[codes], starts, ends)
-    wordish = wordish_table()[codes]
+    classes = class_table()[codes]
+    special = _segment_sums(classes & SPECIAL, starts, ends)
+    punct = _segment_sums(classes & PUNCTUATION_MARK, starts, ends) // PUNCTUATION_MARK
+    wordish = (classes & WORDISH) > 0
     run_starts = wordish.copy()
     run_starts[1:] &= ~wordish[:-1]  # a separator is never wordish: no run crosses paragraphs
     tokens = punct + _segment_sums(run_starts, starts, ends)
@@ -190,7 +200,7 @@ def measure_paragraphs(texts: Sequence[str], lists: object, char_n: int, word_n:
 
     lowered = joined.lower().replace("\u2019", "'")
     if len(lowered) != len(joined):  # a few letters lower-case to two characters ("İ")
-        low_lengths = lengths_of([t.lower() for t in texts])
+        low_lengths = lengths + _segment_sums(lower_growth_table()[codes], starts, ends)
         low_starts = np.cumsum(low_lengths + gap) - low_lengths - gap
     else:
         low_starts = starts
@@ -213,13 +223,16 @@ def measure_paragraphs(texts: Sequence[str], lists: object, char_n: int, word_n:
 
 
 def document_measures(m: ParagraphMeasures, keep: np.ndarray, para_offsets: np.ndarray,
-                      doc_texts: Sequence[str], char_n: int, word_n: int) -> ParagraphMeasures:
+                      doc_texts: Sequence[str], char_n: int, word_n: int,
+                      min_words: int = 0, max_words: int | None = None) -> ParagraphMeasures:
     """The measures of documents made of their kept paragraphs (`keep`), from the paragraphs' own.
 
     Document i holds paragraphs ``para_offsets[i]:para_offsets[i + 1]``; `doc_texts` are
     their kept paragraphs joined by `SEPARATOR`. Counts are sums (a separator adds two
     special characters and nothing else); the repetition scores are measured on the kept
-    words and text, where n-grams may cross paragraphs.
+    words and text, where n-grams may cross paragraphs. Character repetition is measured
+    only for documents with `min_words` to `max_words` words (a caller that stops at a
+    failed word count needs no more); the others get 0.
     """
     first, last = para_offsets[:-1], para_offsets[1:]
 
@@ -231,9 +244,15 @@ def document_measures(m: ParagraphMeasures, keep: np.ndarray, para_offsets: np.n
     offsets = np.concatenate(([0], np.cumsum(words)))
     ids = m.word_ids if keep.all() else m.word_ids[np.repeat(keep, m.words)]
     lengths = lengths_of(doc_texts)
-    gap = len(SEPARATOR)
-    codes = utf32_codes(SEPARATOR.join(doc_texts)).astype(np.uint64)
-    char_rep = char_repetition_from_codes(codes, np.cumsum(lengths + gap) - lengths - gap, lengths, gap, char_n)
+    highest = max_words if max_words is not None else np.iinfo(np.int64).max
+    measured = np.flatnonzero((words >= min_words) & (words <= highest))
+    char_rep = np.zeros(len(doc_texts), dtype=np.float64)
+    if len(measured):
+        texts = [doc_texts[i] for i in measured.tolist()]
+        gap, sub_lengths = len(SEPARATOR), lengths[measured]
+        codes = utf32_codes(SEPARATOR.join(texts)).astype(np.uint64)
+        char_rep[measured] = char_repetition_from_codes(
+            codes, np.cumsum(sub_lengths + gap) - sub_lengths - gap, sub_lengths, gap, char_n)
     return ParagraphMeasures(
         chars=lengths, words=words, special=total(m.special) + separators, punct=total(m.punct),
         tokens=total(m.tokens), char_repetition=char_rep,

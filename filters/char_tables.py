@@ -55,10 +55,30 @@ def space_table() -> np.ndarray:
     return table
 
 
+# Bits of `class_table`: one lookup answers every question about a character.
+SPECIAL, PUNCTUATION_MARK, WORDISH, SPACE = 1, 2, 4, 8
+PUNCTUATION_MARKS = ",;:?!."  # OBELICS's punctuation tokens
+
+
 @cache
-def punctuation_table(marks: str) -> np.ndarray:
-    table = np.zeros(N_CODE_POINTS, dtype=bool)
-    table[[ord(m) for m in marks]] = True
+def class_table() -> np.ndarray:
+    """Per code point, the uint8 OR of SPECIAL, PUNCTUATION_MARK, WORDISH and SPACE."""
+    table = special_table() * np.uint8(SPECIAL) | wordish_table() * np.uint8(WORDISH)
+    table |= space_table() * np.uint8(SPACE)
+    table[[ord(m) for m in PUNCTUATION_MARKS]] |= PUNCTUATION_MARK
+    return table.astype(np.uint8)
+
+
+@cache
+def lower_growth_table() -> np.ndarray:
+    """Per code point, how many characters `str.lower()` adds (1 for "İ", else 0)."""
+    table = np.zeros(N_CODE_POINTS, dtype=np.int8)
+    for cp in range(N_CODE_POINTS):
+        if 0xD800 <= cp < 0xE000:
+            continue
+        grown = len(chr(cp).lower()) - 1
+        if grown:
+            table[cp] = grown
     return table
 
 

@@ -14,7 +14,7 @@ from pydantic import Field
 
 from builder.config_base import Section
 
-LANG_SAMPLE_CHARS = 2000  # default language-id sample (docs/filters.md: agreement on real pages)
+LANG_SAMPLE_CHARS = 1000  # default language-id sample (docs/filters.md: agreement on real pages)
 
 
 class WordCountFilter(Section):

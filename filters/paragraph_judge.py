@@ -16,6 +16,8 @@ from filters.batch_measures import ParagraphMeasures
 from filters.lang import identify, lang_score_key
 from filters.text_scoring import TextScorer
 
+Scores = tuple[tuple[str, ...], list[float]]
+
 
 def _ratio(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
     out = np.zeros(len(whole), dtype=np.float64)
@@ -51,9 +53,9 @@ def score_columns(m: ParagraphMeasures, scorer: TextScorer) -> list[tuple[str, s
 
 def judge_paragraphs(m: ParagraphMeasures, scorer: TextScorer, texts: Sequence[str], stop_early: bool,
                      known_langs: Sequence[tuple[str, float] | None] | None = None,
-                     skip: Sequence[bool] | None = None) -> tuple[list[dict[str, float]], list[list[str]]]:
-    """Per text (paragraphs, or documents measured by `document_measures`): its scores and the
-    filters it fails, in filter order.
+                     skip: Sequence[bool] | None = None) -> tuple[list[Scores], list[list[str]]]:
+    """Per text (paragraphs, or documents measured by `document_measures`): its scores (keys and
+    values, to ``dict.update(zip(*scores))``) and the filters it fails, in filter order.
 
     With `stop_early` a failing text gets the scores up to its first failure only.
     `known_langs` are language predictions made on these same texts already; language id
@@ -72,10 +74,10 @@ def judge_paragraphs(m: ParagraphMeasures, scorer: TextScorer, texts: Sequence[s
     if stop_early:  # a failing text keeps the scores up to its first failure
         stops = np.where(failing, first + 1, len(keys)).tolist()
         prefixes = [keys[:k] for k in range(len(keys) + 1)]
-        scores = [dict(zip(prefixes[k], row)) for k, row in zip(stops, rows)]
+        scores = [(prefixes[k], row) for k, row in zip(stops, rows)]
         failed = [[names[j]] if f else [] for j, f in zip(first.tolist(), failing.tolist())]
     else:
-        scores = [dict(zip(keys, row)) for row in rows]
+        scores = [(keys, row) for row in rows]
         failed = [[names[j] for j in np.flatnonzero(row)] if f else [] for row, f in zip(fails, failing.tolist())]
     if scorer.enabled["lang"]:
         lang = scorer.filters.lang
@@ -84,7 +86,8 @@ def judge_paragraphs(m: ParagraphMeasures, scorer: TextScorer, texts: Sequence[s
                 continue
             known = known_langs[i] if known_langs is not None else None
             code, prob = known if known is not None else identify(text, lang.max_chars)
-            scores[i][lang_score_key(code or "unknown")] = prob
+            item_keys, values = scores[i]
+            scores[i] = ((*item_keys, lang_score_key(code or "unknown")), [*values, prob])
             if code not in scorer.languages or prob < lang.min_score:
                 failed[i].append("lang")
     return scores, failed

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -64,80 +64,79 @@ class TextFilterStage:
         return lists
 
     def __call__(self, docs: Iterable[Document], ctx: RunContext) -> Iterator[Document]:
-        batch: list[Document] = []
+        batch: list[_Pending] = []
         chars = 0
         for doc in docs:  # documents are scored in batches: numpy calls cost per call, not per item
-            batch.append(doc)
-            chars += sum(len(n.text) for n in doc.nodes if isinstance(n, TextNode))
+            nodes = [n for n in doc.nodes if isinstance(n, TextNode)]
+            strings = [n.text for n in nodes]
+            batch.append(_Pending(doc, nodes, strings))
+            chars += sum(map(len, strings))
             if len(batch) >= BATCH_DOCS or chars >= BATCH_CHARS:
                 yield from self.filter_batch(batch, ctx)
                 batch, chars = [], 0
         if batch:
             yield from self.filter_batch(batch, ctx)
 
-    def filter_batch(self, docs: list[Document], ctx: RunContext) -> list[Document]:
-        """Score `docs` and remove failing paragraphs; the documents kept, in order."""
-        texts = [[n for n in doc.nodes if isinstance(n, TextNode)] for doc in docs]
-        langs = [self._document_language(doc, [n.text for n in nodes]) for doc, nodes in zip(docs, texts)]
-        groups: dict[str, list[int]] = {}  # documents sharing word lists are measured together
-        for i, lang in enumerate(langs):
+    def filter_batch(self, batch: list[_Pending], ctx: RunContext) -> list[Document]:
+        """Score a batch and remove failing paragraphs; the documents kept, in order."""
+        for item in batch:
+            item.lang = self._document_language(item.doc, item.strings)
+        groups: dict[str, list[_Pending]] = {}  # documents sharing word lists are measured together
+        for item in batch:
+            lang = item.lang
             list_lang = lang[0] if lang and lang[0] in self.config.languages else self.config.languages[0]
-            groups.setdefault(list_lang, []).append(i)
-        verdicts: dict[int, _Verdict] = {}
+            groups.setdefault(list_lang, []).append(item)
         for list_lang, members in groups.items():
-            group = self._score_group([docs[i] for i in members], [texts[i] for i in members],
-                                      [langs[i] for i in members], self._word_lists(list_lang))
-            verdicts.update(zip(members, group))
-        return [doc for i, doc in enumerate(docs) if self._apply(doc, texts[i], verdicts[i], ctx)]
+            self._score_group(members, self._word_lists(list_lang))
+        return [item.doc for item in batch if self._apply(item, ctx)]
 
-    def _score_group(self, docs: list[Document], texts: list[list[TextNode]],
-                     langs: list[tuple[str, float] | None], lists: WordListSet) -> list[_Verdict]:
-        nodes = [n for group in texts for n in group]
-        strings = [n.text for n in nodes]
-        para_offsets = np.concatenate(([0], np.cumsum([len(group) for group in texts])))
+    def _score_group(self, items: list[_Pending], lists: WordListSet) -> None:
+        """Score the paragraphs and the documents of `items`, filling in their verdicts."""
+        nodes = [n for item in items for n in item.nodes]
+        strings = [t for item in items for t in item.strings]
+        para_offsets = np.concatenate(([0], np.cumsum([len(item.nodes) for item in items])))
         para, doc_cfg = self.paragraph.filters, self.document.filters
         m = bm.measure_paragraphs(strings, lists, para.char_repetition.n, para.word_repetition.n)
         scores, failed = judge_paragraphs(m, self.paragraph, strings, stop_early=self.drop)
-        if self.reuse_scores:
-            for i, node in enumerate(nodes):
-                if self.paragraph.has_scores(node.scores):
-                    failed[i] = self.paragraph.failures(node.scores)  # decided on the stored scores
-                else:
-                    node.scores.update(scores[i])
-        else:
-            for node, node_scores in zip(nodes, scores):
-                node.scores.update(node_scores)
-        keep = np.array([not f for f in failed], dtype=bool) if self.drop else np.ones(len(nodes), dtype=bool)
+        for i, node in enumerate(nodes):
+            if self.reuse_scores and self.paragraph.has_scores(node.scores):
+                failed[i] = self.paragraph.failures(node.scores)  # decided on the stored scores
+            else:
+                node.scores.update(zip(*scores[i]))
+        keep = [not (f and self.drop) for f in failed]
 
         bounds = list(zip(para_offsets[:-1].tolist(), para_offsets[1:].tolist()))
-        doc_texts = [PARAGRAPH_SEPARATOR.join(strings[j] for j in range(a, b) if keep[j]) for a, b in bounds]
-        unchanged = [bool(keep[a:b].all()) for a, b in bounds]
-        reuse_doc = [u and self.reuse_scores and self.document.has_scores(doc.scores)
-                     for u, doc in zip(unchanged, docs)]
-        dm = bm.document_measures(m, keep, para_offsets, doc_texts, doc_cfg.char_repetition.n,
-                                  doc_cfg.word_repetition.n)
+        doc_texts = [PARAGRAPH_SEPARATOR.join([t for t, k in zip(strings[a:b], keep[a:b]) if k]) for a, b in bounds]
+        unchanged = [all(keep[a:b]) for a, b in bounds]
+        reuse_doc = [u and self.reuse_scores and self.document.has_scores(item.doc.scores)
+                     for u, item in zip(unchanged, items)]
+        word_bounds = (doc_cfg.words.min, doc_cfg.words.max) if self.drop and doc_cfg.words.enabled else (0, None)
+        dm = bm.document_measures(m, np.array(keep, dtype=bool), para_offsets, doc_texts,
+                                  doc_cfg.char_repetition.n, doc_cfg.word_repetition.n, *word_bounds)
         doc_scores, doc_failed = judge_paragraphs(
             dm, self.document, doc_texts, stop_early=self.drop,
-            known_langs=[lang if u else None for lang, u in zip(langs, unchanged)], skip=reuse_doc)
-        out = []
-        for d, doc in enumerate(docs):
+            known_langs=[item.lang if u else None for item, u in zip(items, unchanged)], skip=reuse_doc)
+        for d, item in enumerate(items):
             a, b = bounds[d]
             if reuse_doc[d]:
-                doc_failed[d] = self.document.failures(doc.scores)
+                doc_failed[d] = self.document.failures(item.doc.scores)
             else:
-                doc.scores.update(doc_scores[d])
-            out.append(_Verdict(failed[a:b], keep[a:b].tolist(), doc_failed[d]))
-        return out
+                item.doc.scores.update(zip(*doc_scores[d]))
+            item.paragraph_failures, item.keep, item.document_failures = failed[a:b], keep[a:b], doc_failed[d]
 
-    def _apply(self, doc: Document, texts: list[TextNode], verdict: _Verdict, ctx: RunContext) -> bool:
+    def _apply(self, verdict: _Pending, ctx: RunContext) -> bool:
         """Count and carry out one document's verdict; False when the document is dropped."""
+        doc, texts = verdict.doc, verdict.nodes
         ctx.stats.count("paragraph.in", len(texts))
         failures: list[str] = []
+        dropped: Counter[str] = Counter()
         for failed, kept in zip(verdict.paragraph_failures, verdict.keep):
             if not kept:
-                ctx.stats.drop("paragraph." + failed[0])
+                dropped[failed[0]] += 1
             else:
                 failures.extend("paragraph." + name for name in failed)
+        for name, n in dropped.items():
+            ctx.stats.drop("paragraph." + name, n)
         kept_nodes = [n for n, k in zip(texts, verdict.keep) if k]
         doc_failed = list(verdict.document_failures)
         if self.config.repetition.enabled:
@@ -175,7 +174,13 @@ class TextFilterStage:
 
 
 @dataclass(slots=True)
-class _Verdict:
-    paragraph_failures: list[list[str]]  # per text node, in filter order
-    keep: list[bool]  # per text node
-    document_failures: list[str]
+class _Pending:
+    """A document in a batch: its text nodes, then what the filters found."""
+
+    doc: Document
+    nodes: list[TextNode]
+    strings: list[str]
+    lang: tuple[str, float] | None = None  # predicted on the whole text, when needed before scoring
+    paragraph_failures: list[list[str]] = field(default_factory=list)  # per text node, in filter order
+    keep: list[bool] = field(default_factory=list)  # per text node
+    document_failures: list[str] = field(default_factory=list)
