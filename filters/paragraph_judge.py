@@ -53,7 +53,7 @@ def score_columns(m: ParagraphMeasures, scorer: TextScorer) -> list[tuple[str, s
 
 def judge_paragraphs(m: ParagraphMeasures, scorer: TextScorer, texts: Sequence[str], stop_early: bool,
                      known_langs: Sequence[tuple[str, float] | None] | None = None,
-                     skip: Sequence[bool] | None = None) -> tuple[list[Scores], list[list[str]]]:
+                     skip: Sequence[bool] | None = None) -> tuple[list[Scores], list[tuple[str, ...]]]:
     """Per text (paragraphs, or documents measured by `document_measures`): its scores (keys and
     values, to ``dict.update(zip(*scores))``) and the filters it fails, in filter order.
 
@@ -75,10 +75,11 @@ def judge_paragraphs(m: ParagraphMeasures, scorer: TextScorer, texts: Sequence[s
         stops = np.where(failing, first + 1, len(keys)).tolist()
         prefixes = [keys[:k] for k in range(len(keys) + 1)]
         scores = [(prefixes[k], row) for k, row in zip(stops, rows)]
-        failed = [[names[j]] if f else [] for j, f in zip(first.tolist(), failing.tolist())]
+        alone = [(name,) for name in names]  # shared: no new object per text
+        failed = [alone[j] if f else () for j, f in zip(first.tolist(), failing.tolist())]
     else:
         scores = [(keys, row) for row in rows]
-        failed = [[names[j] for j in np.flatnonzero(row)] if f else [] for row, f in zip(fails, failing.tolist())]
+        failed = [tuple(names[j] for j in np.flatnonzero(row)) if f else () for row, f in zip(fails, failing.tolist())]
     if scorer.enabled["lang"]:
         lang = scorer.filters.lang
         for i, text in enumerate(texts):
@@ -89,5 +90,5 @@ def judge_paragraphs(m: ParagraphMeasures, scorer: TextScorer, texts: Sequence[s
             item_keys, values = scores[i]
             scores[i] = ((*item_keys, lang_score_key(code or "unknown")), [*values, prob])
             if code not in scorer.languages or prob < lang.min_score:
-                failed[i].append("lang")
+                failed[i] = (*failed[i], "lang")
     return scores, failed

@@ -100,7 +100,7 @@ class TextFilterStage:
         scores, failed = judge_paragraphs(m, self.paragraph, strings, stop_early=self.drop)
         for i, node in enumerate(nodes):
             if self.reuse_scores and self.paragraph.has_scores(node.scores):
-                failed[i] = self.paragraph.failures(node.scores)  # decided on the stored scores
+                failed[i] = tuple(self.paragraph.failures(node.scores))  # decided on the stored scores
             else:
                 node.scores.update(zip(*scores[i]))
         keep = [not (f and self.drop) for f in failed]
@@ -119,7 +119,7 @@ class TextFilterStage:
         for d, item in enumerate(items):
             a, b = bounds[d]
             if reuse_doc[d]:
-                doc_failed[d] = self.document.failures(item.doc.scores)
+                doc_failed[d] = tuple(self.document.failures(item.doc.scores))
             else:
                 item.doc.scores.update(zip(*doc_scores[d]))
             item.paragraph_failures, item.keep, item.document_failures = failed[a:b], keep[a:b], doc_failed[d]
@@ -133,7 +133,7 @@ class TextFilterStage:
         for failed, kept in zip(verdict.paragraph_failures, verdict.keep):
             if not kept:
                 dropped[failed[0]] += 1
-            else:
+            elif failed:  # annotate mode
                 failures.extend("paragraph." + name for name in failed)
         for name, n in dropped.items():
             ctx.stats.drop("paragraph." + name, n)
@@ -181,6 +181,6 @@ class _Pending:
     nodes: list[TextNode]
     strings: list[str]
     lang: tuple[str, float] | None = None  # predicted on the whole text, when needed before scoring
-    paragraph_failures: list[list[str]] = field(default_factory=list)  # per text node, in filter order
+    paragraph_failures: list[tuple[str, ...]] = field(default_factory=list)  # per text node, in filter order
     keep: list[bool] = field(default_factory=list)  # per text node
-    document_failures: list[str] = field(default_factory=list)
+    document_failures: tuple[str, ...] = ()
