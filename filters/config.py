@@ -67,9 +67,7 @@ class LangFilter(Section):
 
     enabled: bool = True  # run this filter
     min_score: float = 0.8  # lowest language probability kept
-    # Longer texts are identified on a sample of about this many characters (their beginning
-    # plus evenly spaced paragraphs); null reads the whole text, as OBELICS did.
-    max_chars: int | None = Field(LANG_SAMPLE_CHARS, ge=100)
+    max_chars: int | None = Field(LANG_SAMPLE_CHARS, ge=100)  # longer texts: a sample this long; null: all
 
 
 class TextFilters(Section):
