@@ -2,10 +2,13 @@
 
 Input: the dev pages of sets a and c in ../shared/eval/extraction/splits.tsv, extracted with
 loom's extractor. loom: `TextFilterStage` with the OBELICS defaults (paragraph filters, then
-document filters with fastText language id). Baseline: the same filters written the way
-OBELICS's filtering code computes them (each check tokenises its text again, Counter-based
-n-grams, every paragraph through every check until one fails), with the same word lists
-and the same language model: an unoptimised reference run in the same process.
+document filters with fastText language id on a `max_chars` sample). Baseline: the same
+filters written the way OBELICS's filtering code computes them (each check tokenises its
+text again, Counter-based n-grams, every paragraph through every check until one fails,
+language id on the whole text), with the same word lists and the same language model: an
+unoptimised reference run in the same process. It also reports how often language id on
+the sample decides differently from language id on the whole text, on the text each page
+has left after the paragraph filters.
 
     python bench/filters.py [--shared ../shared] [--repeat 5]
 """
@@ -28,6 +31,7 @@ from builder.context import RunContext  # noqa: E402
 from builder.document import Document, TextNode  # noqa: E402
 from builder.extract import ExtractRejected, extract_document  # noqa: E402
 from filters.config import FiltersConfig  # noqa: E402
+from filters.lang import identify  # noqa: E402
 from filters.obelics_reference import first_failure  # noqa: E402
 from filters.text_scoring import WordListSet  # noqa: E402
 from filters.text_stage import TextFilterStage  # noqa: E402
@@ -41,6 +45,25 @@ def baseline(docs: list[Document], config: FiltersConfig, lists: WordListSet) ->
         if first_failure("\n\n".join(left), config.document, lists, config.languages) is None:
             kept += 1
     return kept
+
+
+def lang_agreement(docs: list[Document], config: FiltersConfig, lists: WordListSet) -> tuple[int, int]:
+    """(texts, texts where the sampled and the whole-text language decisions differ)."""
+    lang = config.document.lang
+    texts = differ = 0
+    for doc in docs:
+        paragraphs = [n.text for n in doc.nodes if isinstance(n, TextNode)]
+        text = "\n\n".join(p for p in paragraphs
+                            if first_failure(p, config.paragraph, lists, config.languages) is None)
+        if not text.strip():
+            continue
+        decisions = []
+        for max_chars in (lang.max_chars, None):
+            code, prob = identify(text, max_chars)
+            decisions.append((code, code in config.languages and prob >= lang.min_score))
+        texts += 1
+        differ += decisions[0] != decisions[1]
+    return texts, differ
 
 
 # ---- harness ---------------------------------------------------------------------------------
@@ -95,7 +118,10 @@ def main() -> int:
         base_s += time.process_time() - t0
     total = len(docs) * args.repeat
     loom_rate, base_rate = total / loom_s, total / base_s
+    lang_texts, lang_differ = lang_agreement(docs, config, lists)
     print(f"documents kept: loom {loom_kept}, baseline {base_kept} of {len(docs)}")
+    print(f"language id on a {config.document.lang.max_chars}-character sample vs the whole text: "
+          f"{lang_differ} of {lang_texts} texts decided differently")
     print(f"loom     {loom_rate:8.0f} documents/s (CPU time, one core)")
     print(f"baseline {base_rate:8.0f} documents/s (OBELICS-style reference, same process)")
     print(f"loom without language id {total / no_lang_s:8.0f} documents/s")
@@ -104,6 +130,8 @@ def main() -> int:
                       "docs": len(docs), "paragraphs": n_paragraphs, "repeat": args.repeat,
                       "loom_without_lang": round(total / no_lang_s, 1),
                       "loom_kept": loom_kept, "baseline_kept": base_kept,
+                      "lang_sample_chars": config.document.lang.max_chars, "lang_texts": lang_texts,
+                      "lang_sample_decisions_differ": lang_differ,
                       "baseline_kind": "OBELICS-style unoptimised reference"}))
     return 0
 
