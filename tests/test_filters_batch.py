@@ -158,3 +158,38 @@ def test_a_document_is_judged_the_same_alone_or_in_a_batch(action: str) -> None:
     for a, b in zip(together, alone):
         assert a.scores == b.scores and a.metadata == b.metadata
         assert [n.scores for n in a.texts] == [n.scores for n in b.texts]
+
+
+FRENCH = ("Le musée a ouvert une nouvelle aile ce printemps, et les conservateurs ont passé l'hiver "
+          "à déplacer les tableaux des anciennes galeries vers les salles lumineuses.")
+ENGLISH = ("The museum opened a new wing this spring, and the curators spent the winter moving "
+           "paintings from the old galleries into the bright rooms that face the river.")
+ENGLISH_2 = ("Visitors can now walk through the collection in the order the works were made, "
+             "which makes it easier to see how the painters learned from one another.")
+
+
+def test_paragraph_language_filter_drops_the_paragraph_in_another_language() -> None:
+    # Word-list checks off, so that the language is what the French paragraph fails.
+    off = {"enabled": False}
+    config = FiltersConfig.model_validate({"paragraph": {"lang": {"enabled": True}, "stopwords": off,
+                                                         "common_words": off}})
+    doc = Document("d", "https://example.org/", [TextNode(ENGLISH), TextNode(FRENCH), TextNode(ENGLISH_2),
+                                                 ImageNode("https://example.org/a.jpg")])
+    ctx = RunContext(config=LoomConfig())
+    out = list(TextFilterStage(config)([doc], ctx))
+    assert [n.text for n in out[0].texts] == [ENGLISH, ENGLISH_2]
+    assert ctx.stats.drops["paragraph.lang"] == 1 and out[0].texts[0].scores["lang_en"] > 0.8
+
+
+def test_documents_in_several_languages_in_one_batch_use_their_own_lists() -> None:
+    config = FiltersConfig.model_validate({"languages": ["en", "fr"], "action": "annotate"})
+    docs = [Document(f"d{i}", f"https://example.org/{i}",
+                     [TextNode(ENGLISH), TextNode(ENGLISH_2)] if i % 2 else [TextNode(FRENCH)]) for i in range(6)]
+    together = copy.deepcopy(docs)
+    list(TextFilterStage(config)(together, RunContext(config=LoomConfig())))
+    for doc, batched in zip(docs, together):
+        list(TextFilterStage(config)([doc], RunContext(config=LoomConfig())))
+        assert doc.scores == batched.scores and doc.metadata.get("lang") == batched.metadata.get("lang")
+    assert {d.metadata.get("lang") for d in together} == {"en", "fr"}
+    # French stop words were counted for the French documents.
+    assert all(d.scores["stopword_ratio"] > 0.2 for d in together)  # English lists: under 0.05
