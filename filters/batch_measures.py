@@ -1,11 +1,11 @@
-"""Every per-paragraph measure of a document in one numpy pass.
+"""Every per-paragraph measure of many paragraphs (a batch of documents) in one numpy pass.
 
 A document has tens of paragraphs and about a thousand words; measuring each paragraph
 with its own Python loops costs more than the measuring itself. Here the paragraphs are
 joined once (by a blank line, which no word or n-gram may cross), every character is
-classified through lookup tables (`char_tables`), every word becomes a 64-bit id
+classified through one lookup table (`char_tables`), every word becomes a 64-bit id
 (`hashing`), and the per-paragraph sums, word-list counts and n-gram counts come from
-cumulative sums, sorted searches and one sort each. The results equal the scalar
+cumulative sums, one hash-table look-up and one sort each. The results equal the scalar
 definitions of `text_measures` (the tests compare them on crafted and real text).
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +28,9 @@ from filters.char_tables import (
     utf32_codes,
 )
 from filters.hashing import span_hashes, window_hashes
+
+if TYPE_CHECKING:
+    from filters.text_scoring import WordListSet
 
 SEPARATOR = "\n\n"
 # A word's flags in `WordListSet.table`: in which lists it is.
@@ -180,8 +184,8 @@ def _words(lowered: np.ndarray, para_starts: np.ndarray) -> tuple[np.ndarray, np
     return ids, offsets
 
 
-def measure_paragraphs(texts: Sequence[str], lists: object, char_n: int, word_n: int) -> ParagraphMeasures:
-    """Measure every paragraph in `texts` with the word lists of `lists` (a `WordListSet`)."""
+def measure_paragraphs(texts: Sequence[str], lists: WordListSet, char_n: int, word_n: int) -> ParagraphMeasures:
+    """Measure every paragraph in `texts` with the word lists of `lists`."""
     gap = len(SEPARATOR)
     lengths = lengths_of(texts)
     starts = np.cumsum(lengths + gap) - lengths - gap
@@ -207,19 +211,19 @@ def measure_paragraphs(texts: Sequence[str], lists: object, char_n: int, word_n:
     ids, offsets = _words(utf32_codes(lowered), low_starts)
     words = np.diff(offsets)
 
-    flags = lists.table.lookup(ids) if lists.table is not None else np.zeros(len(ids), np.uint8)  # type: ignore[attr-defined]
+    flags = lists.table.lookup(ids) if lists.table is not None else np.zeros(len(ids), np.uint8)
 
     def count(words: object, flag: int) -> np.ndarray | None:
         return None if words is None else _per_paragraph((flags & flag) > 0, offsets)
 
     spam = None
-    if lists.spam is not None:  # type: ignore[attr-defined]
-        spam = _spam_counts(ids, offsets, np.flatnonzero(flags & SPAM_START), lists.spam_ids)  # type: ignore[attr-defined]
+    if lists.spam is not None and lists.spam_ids is not None:
+        spam = _spam_counts(ids, offsets, np.flatnonzero(flags & SPAM_START), lists.spam_ids)
     return ParagraphMeasures(
         chars=lengths, words=words, special=special, punct=punct, tokens=tokens, char_repetition=char_rep,
         word_repetition=word_repetition_from_ids(ids, offsets, word_n),
-        stop=count(lists.stopwords, STOP), flagged=count(lists.flagged, FLAGGED),  # type: ignore[attr-defined]
-        common=count(lists.common, COMMON), spam=spam, word_ids=ids, word_offsets=offsets)  # type: ignore[attr-defined]
+        stop=count(lists.stopwords, STOP), flagged=count(lists.flagged, FLAGGED),
+        common=count(lists.common, COMMON), spam=spam, word_ids=ids, word_offsets=offsets)
 
 
 def document_measures(m: ParagraphMeasures, keep: np.ndarray, para_offsets: np.ndarray,
@@ -297,18 +301,17 @@ def char_repetition_ratios(texts: Sequence[str], n: int) -> np.ndarray:
 
 def char_class_counts(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per text: (special characters, punctuation marks, OBELICS punctuation-ratio tokens)."""
-    m = measure_paragraphs(texts, _NO_LISTS, 1, 1)
+    m = measure_paragraphs(texts, _no_lists(), 1, 1)
     return m.special, m.punct, m.tokens
 
 
 def words_and_ids(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """(word ids, word offsets) of `texts`, for tests against `text_measures.words_of`."""
-    m = measure_paragraphs(texts, _NO_LISTS, 1, 1)
+    m = measure_paragraphs(texts, _no_lists(), 1, 1)
     return m.word_ids, m.word_offsets
 
 
-class _NoLists:
-    spam = stopwords = flagged = common = table = spam_ids = None
+def _no_lists() -> WordListSet:
+    from filters.text_scoring import WordListSet  # (it imports this module)
 
-
-_NO_LISTS = _NoLists()
+    return WordListSet("", None, None, None, None)
