@@ -1,9 +1,9 @@
 """Inputs of a run. Each source type splits its input into partitions and reads one into pages.
 
-A source class has ``kind``, ``__init__(source_config, index, loom_config)``,
+A source type subclasses `builder.sources.base.Source`: it has a ``kind``,
 ``partitions() -> list[Partition]`` and ``read(partition, ctx) -> Iterator[Page]``; `read`
 may set ``ctx.image_archive`` when its input holds images too. Register new types in
-`SOURCE_TYPES`.
+`SOURCE_TYPES` and their config section in `builder.config.SourceConfig`.
 """
 
 from __future__ import annotations

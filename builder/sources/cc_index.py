@@ -26,13 +26,14 @@ from typing import Any, Iterator
 from warcio.archiveiterator import ArchiveIterator
 
 from builder.context import RunContext
+from builder.sources.base import Source
 from builder.sources.config import CcIndexSourceConfig
 from builder.sources.errors import SourceError
 from builder.sources.files import expand_paths
 from builder.sources.page import Page
 from builder.sources.partition import Partition, partition_id
 from builder.sources.remote import RemoteError, RemoteReader, expand_remote, is_remote, url_name
-from builder.sources.warc import PAGE_RECORD_TYPES, WarcSource, _media_type, _read_page_payload, _Record
+from builder.sources.warc import WarcSource, _Record, record_from_warcio
 
 log = logging.getLogger(__name__)
 
@@ -137,21 +138,7 @@ def parse_record(data: bytes, location: str, pointer: Pointer, max_bytes: int) -
     if not data.startswith((b"\x1f\x8b", b"WARC/", b"http://", b"https://")):
         raise ValueError("the range does not start a record (wrong or stale offset)")
     for record in ArchiveIterator(io.BytesIO(data), arc2warc=True):
-        headers: dict[str, str] = {}
-        status: int | None = None
-        if record.http_headers is not None:
-            headers = {k.lower(): v for k, v in record.http_headers.headers}
-            code = record.http_headers.get_statuscode()
-            status = int(code) if code and str(code).isdigit() else None
-        rec_type = record.rec_type or "unknown"
-        content_type = headers.get("content-type") or record.rec_headers.get_header("Content-Type") or ""
-        payload = None
-        if rec_type in PAGE_RECORD_TYPES and status in (None, 200):
-            payload = _read_page_payload(record, _media_type(content_type), max_bytes)
-        return _Record(rec_type, record.rec_headers.get_header("WARC-Target-URI") or pointer.url or "",
-                       content_type, status, headers, pointer.offset, pointer.length,
-                       record.rec_headers.get_header("WARC-Date"), record.rec_headers.get_header("WARC-Record-ID"),
-                       payload)
+        return record_from_warcio(record, pointer.offset, pointer.length, True, max_bytes, pointer.url or "")
     raise ValueError("no WARC record in the range")
 
 
@@ -194,15 +181,11 @@ def merged_ranges(pointers: Iterator[Pointer | str], prefix: str, gap: int | Non
         yield current
 
 
-class CcIndexSource:
+class CcIndexSource(Source):
     """Pages from WARC records named by pointer tables, `rows_per_partition` rows to a partition."""
 
     kind = "cc_index"
-
-    def __init__(self, config: CcIndexSourceConfig, index: int, loom_config) -> None:
-        self.config = config
-        self.index = index
-        self.loom_config = loom_config
+    config: CcIndexSourceConfig
 
     def _tables(self) -> list[str]:
         local = [p for p in self.config.paths if not is_remote(p)]

@@ -34,6 +34,7 @@ from builder.net.fetcher import Fetcher
 from builder.net.optout import OptOutList
 from builder.net.result import FetchResult
 from builder.net.x_robots import directives_for
+from builder.sources.base import Source
 from builder.sources.config import CrawlSourceConfig
 from builder.sources.crawl_links import host_of, in_scope, looks_binary, normalise_url, page_links
 from builder.sources.errors import SourceError
@@ -87,15 +88,11 @@ def _not_html_check(token: str):
     return check
 
 
-class CrawlSource:
+class CrawlSource(Source):
     """Pages fetched from seed URLs (and their sites' links up to `max_depth`)."""
 
     kind = "crawl"
-
-    def __init__(self, config: CrawlSourceConfig, index: int, loom_config) -> None:
-        self.config = config
-        self.index = index
-        self.loom_config = loom_config
+    config: CrawlSourceConfig
 
     # -- planning -----------------------------------------------------------------------------
 

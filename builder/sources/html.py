@@ -11,6 +11,7 @@ from typing import Iterator
 
 from builder.context import RunContext
 from builder.document import Provenance
+from builder.sources.base import Source
 from builder.sources.config import HtmlSourceConfig
 from builder.sources.errors import SourceError
 from builder.sources.files import expand_paths
@@ -55,15 +56,11 @@ def page_url(path: Path, url_map: dict[str, str], default_url: str | None) -> st
     return url_map.get(str(path.resolve())) or default_url or path.resolve().as_uri()
 
 
-class HtmlSource:
+class HtmlSource(Source):
     """Pages from local files, `files_per_partition` files to a partition."""
 
     kind = "html"
-
-    def __init__(self, config: HtmlSourceConfig, index: int, loom_config) -> None:
-        self.config = config
-        self.index = index
-        self.loom_config = loom_config
+    config: HtmlSourceConfig
 
     def partitions(self) -> list[Partition]:
         files, unmatched = expand_paths(self.config.paths, self.loom_config.resolve, is_html_file)

@@ -25,6 +25,7 @@ from typing import Any, Iterator
 
 from builder.context import RunContext
 from builder.document import Document, ImageNode, Node, Provenance, TextNode
+from builder.sources.base import Source
 from builder.sources.config import ObelicsSourceConfig
 from builder.sources.errors import SourceError
 from builder.sources.files import expand_paths
@@ -115,15 +116,11 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
-class ObelicsSource:
+class ObelicsSource(Source):
     """Documents from OBELICS-format Parquet files, `rows_per_partition` rows to a partition."""
 
     kind = "obelics"
-
-    def __init__(self, config: ObelicsSourceConfig, index: int, loom_config) -> None:
-        self.config = config
-        self.index = index
-        self.loom_config = loom_config
+    config: ObelicsSourceConfig
 
     def _files(self) -> list[str]:
         local = [p for p in self.config.paths if not is_remote(p)]

@@ -23,6 +23,7 @@ from warcio.archiveiterator import ArchiveIterator
 from builder.context import RunContext
 from builder.document import Provenance
 from builder.sources import brotli_compat  # noqa: F401  (registers the brotli adapter)
+from builder.sources.base import Source
 from builder.sources.config import WarcSourceConfig
 from builder.sources.errors import SourceError
 from builder.sources.files import expand_paths
@@ -85,34 +86,43 @@ def _read_page_payload(record, media: str, max_payload: int) -> bytes | None:
     return head + stream.read(max_payload + 1 - len(head))
 
 
+def record_from_warcio(record, offset: int, length: int, read_pages: bool, max_payload: int,
+                       fallback_url: str = "") -> _Record:
+    """Our view of one warcio record: type, URL, HTTP status and headers, the page payload if any."""
+    headers: dict[str, str] = {}
+    status: int | None = None
+    if record.http_headers is not None:
+        headers = {k.lower(): v for k, v in record.http_headers.headers}
+        code = record.http_headers.get_statuscode()
+        status = int(code) if code and str(code).isdigit() else None
+    rec_type = record.rec_type or "unknown"
+    content_type = headers.get("content-type") or record.rec_headers.get_header("Content-Type") or ""
+    payload = None
+    if read_pages and rec_type in PAGE_RECORD_TYPES and status in (None, 200):
+        payload = _read_page_payload(record, _media_type(content_type), max_payload)
+    return _Record(
+        rec_type=rec_type,
+        url=record.rec_headers.get_header("WARC-Target-URI") or fallback_url,
+        content_type=content_type,
+        status=status,
+        headers=headers,
+        offset=offset,
+        length=length,
+        date=record.rec_headers.get_header("WARC-Date"),
+        record_id=record.rec_headers.get_header("WARC-Record-ID"),
+        payload=payload,
+    )
+
+
 def _iter_records(path: Path | str, read_pages: bool, max_payload: int, stream=None) -> Iterator[_Record]:
     """Records of the archive with offsets. Raises on damage; callers decide what that means."""
     with nullcontext(stream) if stream is not None else open(path, "rb") as fh:
         it = ArchiveIterator(fh, arc2warc=True)
         for record in it:
-            headers: dict[str, str] = {}
-            status: int | None = None
-            if record.http_headers is not None:
-                headers = {k.lower(): v for k, v in record.http_headers.headers}
-                code = record.http_headers.get_statuscode()
-                status = int(code) if code and str(code).isdigit() else None
-            rec_type = record.rec_type or "unknown"
-            content_type = headers.get("content-type") or record.rec_headers.get_header("Content-Type") or ""
-            payload = None
-            if read_pages and rec_type in PAGE_RECORD_TYPES and status in (None, 200):
-                payload = _read_page_payload(record, _media_type(content_type), max_payload)
-            yield _Record(
-                rec_type=rec_type,
-                url=record.rec_headers.get_header("WARC-Target-URI") or "",
-                content_type=content_type,
-                status=status,
-                headers=headers,
-                offset=it.get_record_offset(),
-                length=it.get_record_length(),
-                date=record.rec_headers.get_header("WARC-Date"),
-                record_id=record.rec_headers.get_header("WARC-Record-ID"),
-                payload=payload,
-            )
+            # The payload is read first: warcio knows a record's length only once it was consumed.
+            rec = record_from_warcio(record, 0, 0, read_pages, max_payload)
+            rec.offset, rec.length = it.get_record_offset(), it.get_record_length()
+            yield rec
 
 
 def _is_plausible(rec: _Record) -> bool:
@@ -161,15 +171,11 @@ def index_images(path: Path) -> dict[str, tuple[int, int]]:
     return index
 
 
-class WarcSource:
+class WarcSource(Source):
     """Pages from WARC/ARC files: one partition per archive."""
 
     kind = "warc"
-
-    def __init__(self, config: WarcSourceConfig, index: int, loom_config) -> None:
-        self.config = config
-        self.index = index
-        self.loom_config = loom_config
+    config: WarcSourceConfig
 
     def partitions(self) -> list[Partition]:
         from builder.sources.remote_warc import remote_partitions
