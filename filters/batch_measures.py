@@ -74,8 +74,9 @@ def _window_keys(symbols: np.ndarray, starts: np.ndarray, lengths: np.ndarray, g
     """
     hashes = window_hashes(symbols, n)
     m = len(hashes)
-    seg = np.repeat(np.arange(len(lengths), dtype=np.uint64), lengths + gap)[:m]
-    keys = (hashes >> _SEG_BITS) | (seg << _HASH_BITS)
+    keys = hashes
+    keys >>= _SEG_BITS
+    keys |= np.repeat(np.arange(len(lengths), dtype=np.uint64) << _HASH_BITS, lengths + gap)[:m]
     # The windows that cross a segment's end start in its last n-1 positions or in its gap.
     # (Those that start earlier than the segment itself cross the previous segment's end.)
     crossing = ((starts + lengths)[:, None] + np.arange(-(n - 1), gap)).ravel()
@@ -179,7 +180,7 @@ def _words(lowered: np.ndarray, para_starts: np.ndarray) -> tuple[np.ndarray, np
     first = np.flatnonzero(np.concatenate(([True], piece[1:] != piece[:-1])))
     starts = letters[first]
     ends = letters[np.append(first[1:] - 1, len(letters) - 1)] + 1
-    ids = span_hashes(lowered.astype(np.uint64), starts, ends)
+    ids = span_hashes(lowered, starts, ends)
     offsets = np.searchsorted(starts, np.append(para_starts, len(lowered)))
     return ids, offsets
 
@@ -200,7 +201,7 @@ def measure_paragraphs(texts: Sequence[str], lists: WordListSet, char_n: int, wo
     run_starts = wordish.copy()
     run_starts[1:] &= ~wordish[:-1]  # a separator is never wordish: no run crosses paragraphs
     tokens = punct + _segment_sums(run_starts, starts, ends)
-    char_rep = char_repetition_from_codes(codes.astype(np.uint64), starts, lengths, gap, char_n)
+    char_rep = char_repetition_from_codes(codes, starts, lengths, gap, char_n)
 
     lowered = joined.lower().replace("\u2019", "'")
     if len(lowered) != len(joined):  # a few letters lower-case to two characters ("İ")
@@ -254,7 +255,7 @@ def document_measures(m: ParagraphMeasures, keep: np.ndarray, para_offsets: np.n
     if len(measured):
         texts = [doc_texts[i] for i in measured.tolist()]
         gap, sub_lengths = len(SEPARATOR), lengths[measured]
-        codes = utf32_codes(SEPARATOR.join(texts)).astype(np.uint64)
+        codes = utf32_codes(SEPARATOR.join(texts))
         char_rep[measured] = char_repetition_from_codes(
             codes, np.cumsum(sub_lengths + gap) - sub_lengths - gap, sub_lengths, gap, char_n)
     return ParagraphMeasures(
@@ -295,7 +296,7 @@ def _spam_counts(ids: np.ndarray, offsets: np.ndarray, starts: np.ndarray,
 def char_repetition_ratios(texts: Sequence[str], n: int) -> np.ndarray:
     """`text_measures.char_repetition_ratio(t, n)` for every t."""
     lengths = lengths_of(texts)
-    codes = utf32_codes("".join(texts)).astype(np.uint64)
+    codes = utf32_codes("".join(texts))
     return char_repetition_from_codes(codes, np.cumsum(lengths) - lengths, lengths, 0, n)
 
 

@@ -43,7 +43,8 @@ def mix(h: np.ndarray) -> np.ndarray:
 
 
 def span_hashes(codes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """A hash of each `codes[start:end]` that depends only on its characters, not its place."""
+    """A hash of each `codes[start:end]` (unsigned integers) that depends only on its
+    characters, not its place."""
     up, down = _power_tables(len(codes) + 1)
     prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
     with np.errstate(over="ignore"):
@@ -61,7 +62,7 @@ def string_ids(strings: Iterable[str]) -> np.ndarray:
         return np.zeros(0, dtype=np.uint64)
     lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
     ends = np.cumsum(lengths + 1) - 1
-    codes = utf32_codes("\n".join(strings)).astype(np.uint64)
+    codes = utf32_codes("\n".join(strings))
     return span_hashes(codes, ends - lengths, ends)
 
 
@@ -114,7 +115,7 @@ class IdTable:
 
 
 def window_hashes(symbols: np.ndarray, n: int) -> np.ndarray:
-    """A hash of every run of `n` consecutive symbols (uint64), in order (from one prefix sum)."""
+    """A hash of every run of `n` consecutive symbols (unsigned integers), in order, from one prefix sum."""
     m = len(symbols) - n + 1
     if m <= 0:
         return np.zeros(0, dtype=np.uint64)

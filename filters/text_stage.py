@@ -98,11 +98,11 @@ class TextFilterStage:
         para, doc_cfg = self.paragraph.filters, self.document.filters
         m = bm.measure_paragraphs(strings, lists, para.char_repetition.n, para.word_repetition.n)
         scores, failed = judge_paragraphs(m, self.paragraph, strings, stop_early=self.drop)
-        for i, node in enumerate(nodes):
+        for i, (node, (keys, values)) in enumerate(zip(nodes, scores)):
             if self.reuse_scores and self.paragraph.has_scores(node.scores):
                 failed[i] = tuple(self.paragraph.failures(node.scores))  # decided on the stored scores
             else:
-                node.scores.update(zip(*scores[i]))
+                node.scores.update(zip(keys, values))
         keep = [not (f and self.drop) for f in failed]
 
         bounds = list(zip(para_offsets[:-1].tolist(), para_offsets[1:].tolist()))
