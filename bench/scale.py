@@ -9,7 +9,7 @@ On a shared machine the wall-clock speed-up is bounded by the cores other work l
 each round first measures that bound (two CPU burners side by side vs one after the other),
 and the CPU time per document shows the parallel overhead whatever the load.
 
-    python bench/scale.py [--partitions 16] [--copies 2] [--repeats 3] [--no-ray]
+    python bench/scale.py [--partitions 16] [--copies 2] [--repeats 5] [--no-ray]
 
 Ends with one JSON line: loom = local 2 workers, baseline = local 1 worker (docs/s).
 """
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--partitions", type=int, default=16)
     parser.add_argument("--copies", type=int, default=2, help="copies of the corpus (more work per run)")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--no-ray", action="store_true")
     args = parser.parse_args(argv)
     if not (SHARED / "corpus" / "html").is_dir():
