@@ -19,6 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from builder.images.config import DecodeConfig
 from builder.images.errors import ImageRejected
 from builder.images.modes import to_rgb
+from builder.images.webp_still import decode_still
 
 _KEEPABLE = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp"}
 _SAVE = {"jpeg": "JPEG", "webp": "WEBP", "png": "PNG"}
@@ -111,6 +112,43 @@ def _encode(im: Image.Image, fmt: str, quality: int) -> bytes:
     return buf.getvalue()
 
 
+def _phash_input_size(width: int, height: int) -> tuple[int, int]:
+    """At most 2 x `_PHASH_SIDE` on the longest side: `_phash` then box-reduces it as it would the full image."""
+    side = 2 * _PHASH_SIDE
+    if max(width, height) <= side:
+        return width, height
+    scale = side / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _decode_with_pillow(
+    im: Image.Image,
+    fmt: str,
+    frames: int,
+    orientation: int,
+    target: tuple[int, int] | None,
+    keep: bool,
+    cfg: DecodeConfig,
+) -> Image.Image:
+    """Load, make upright, 8-bit RGB and resized to `target` (if any)."""
+    if fmt in ("JPEG", "MPO"):
+        # Decode at 1/2..1/8 scale when the pixels are only needed smaller (resize or phash).
+        want = target if not keep else (_PHASH_SIDE, _PHASH_SIDE)
+        if want is not None:
+            draft_size = (want[1], want[0]) if orientation in _TRANSPOSED else want
+            im.draft(None, draft_size)
+    if frames > 1:
+        im.seek(0)
+    im.load()
+    if not keep and orientation != 1:
+        im = _replace(im, ImageOps.exif_transpose(im))
+    rgb = _replace(im, to_rgb(im))
+    if target is not None and rgb.size != target:
+        # reducing_gap 1.0: shrink by whole factors with a cheap box filter first, then resample.
+        rgb = _replace(rgb, rgb.resize(target, _RESAMPLE[cfg.resample], reducing_gap=1.0))
+    return rgb
+
+
 def decode_image(data: bytes, cfg: DecodeConfig) -> DecodedImage:
     """The stored bytes and their info, or raises `ImageRejected` with the reason."""
     if not data:
@@ -152,21 +190,12 @@ def _process(im: Image.Image, data: bytes, cfg: DecodeConfig) -> DecodedImage:
             and orientation == 1
             and frames == 1
         )
-        if fmt in ("JPEG", "MPO"):
-            # Decode at 1/2..1/8 scale when the pixels are only needed smaller (resize or phash).
-            want = target if not keep else (_PHASH_SIDE, _PHASH_SIDE)
-            if want is not None:
-                draft_size = (want[1], want[0]) if orientation in _TRANSPOSED else want
-                im.draft(None, draft_size)
-        if frames > 1:
-            im.seek(0)
-        im.load()
-        if not keep and orientation != 1:
-            im = _replace(im, ImageOps.exif_transpose(im))
-        rgb = _replace(im, to_rgb(im))
-        if target is not None and rgb.size != target:
-            # reducing_gap 1.0: shrink by whole factors with a cheap box filter first, then resample.
-            rgb = _replace(rgb, rgb.resize(target, _RESAMPLE[cfg.resample], reducing_gap=1.0))
+        rgb = None
+        if fmt == "WEBP" and frames == 1 and orientation == 1:
+            # libwebp scales while decoding: to the target, or (keep) to what phash needs.
+            rgb = decode_still(data, target if not keep else _phash_input_size(width, height))
+        if rgb is None:
+            rgb = _decode_with_pillow(im, fmt, frames, orientation, target, keep, cfg)
         if keep:
             out, out_fmt, out_size = data, _KEEPABLE[fmt], (width, height)
         else:
