@@ -92,14 +92,19 @@ def _reject_sink(output: RunOutput, prefix: str, config: LoomConfig) -> tuple[An
     return sink, sink_files
 
 
+def drop_unfetched_images(doc: Document, ctx: RunContext) -> Document:
+    """Images without bytes (not fetched: images disabled, or no source had them) cannot go in a shard."""
+    missing = [n for n in doc.images if n.data is None]
+    if missing:
+        doc.nodes = [n for n in doc.nodes if not (isinstance(n, ImageNode) and n.data is None)]
+        ctx.stats.drop("image.not_fetched", len(missing))
+    return doc
+
+
 def write_documents(docs: Iterable[Document], writer: ShardWriter, ctx: RunContext) -> None:
-    """Write documents to shards, counting what goes out; images without bytes cannot go in a shard."""
+    """Write documents to shards, counting what goes out."""
     for doc in docs:
-        missing = [n for n in doc.images if n.data is None]
-        if missing:
-            doc.nodes = [n for n in doc.nodes if not (isinstance(n, ImageNode) and n.data is None)]
-            ctx.stats.drop("image.not_fetched", len(missing))
-        writer.write(doc)
+        writer.write(drop_unfetched_images(doc, ctx))
         ctx.stats.count("doc.out")
         ctx.stats.count("image.out", len(doc.images))
 
@@ -166,7 +171,7 @@ def build_partition(config: LoomConfig, partition: Partition, output: RunOutput 
             writer = ShardWriter(folder, partition.id, max_samples, max_bytes)
             try:
                 for doc in docs:
-                    writer.write(doc)
+                    writer.write(drop_unfetched_images(doc, ctx))
                 shards = writer.close()
                 failed = False
             finally:

@@ -83,7 +83,9 @@ def test_killed_runs_resume_to_the_uninterrupted_result(setup, tmp_path):
         else:
             killed.append(kill_when(start_run(root, out), out, records(out) + rng.choice([2, 3, 4]),
                                     rng.uniform(0, 0.05)))
-    assert sum(killed) >= 4, "most runs should have been killed before finishing"
+    # How many kills land before a run finishes depends on the machine's speed; two are enough to
+    # show resuming a resumed run (a clean CI clone once saw 3 of 4).
+    assert sum(killed) >= 2, "at least two runs should have been killed before finishing"
     assert start_run(root, out).wait(timeout=300) == 0
     assert output_samples(out) == reference
     shards_on_disk = sorted(p.name for p in out.glob("*.tar*"))

@@ -71,3 +71,22 @@ def test_pages_sharing_one_url_become_distinct_samples(tmp_path, repo_dir):
     assert '"partition.failed"' not in stats
     docs = list(read_documents(tmp_path / "out"))
     assert len(docs) == 3 and len({d.id for d in docs}) == 3
+
+
+def test_dedup_run_without_image_fetching(tmp_path):
+    """Staged (dedup) runs must drop unfetched images like direct runs do, not fail the partition."""
+    import json
+
+    from builder.cli import main
+
+    text = " ".join(["A long walk along the river took most of the afternoon and the weather held."] * 3)
+    for i in range(2):
+        (tmp_path / f"p{i}.html").write_text(
+            f"<html><body><article><p>{text} {i}</p><img src='http://127.0.0.1/a{i}.png'></article></body></html>")
+    config = tmp_path / "c.yaml"
+    config.write_text(f"sources: [{{type: html, paths: ['{tmp_path}/*.html']}}]\n"
+                      "filters: {enabled: false}\nimages: {enabled: false}\ndedup: {enabled: true}\n")
+    assert main(["run", str(config), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    assert stats["drops"]["image.not_fetched"] == 2
+    assert all(b["in"] == b["out"] + b["dropped"] for b in stats["balance"].values())
