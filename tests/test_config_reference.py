@@ -19,3 +19,13 @@ def test_reference_lists_every_section():
 def test_bundled_configs_load(repo_dir):
     for path in (repo_dir / "configs").glob("*.yaml"):
         assert load_config(path).sources, path
+
+
+def test_readme_config_example_is_valid(repo_dir):
+    import yaml
+
+    from builder.config import parse_config
+
+    block = (repo_dir / "README.md").read_text().split("### A config\n\n```yaml\n")[1].split("```")[0]
+    config = parse_config(yaml.safe_load(block), "README.md")
+    assert [s.type for s in config.sources] == ["warc", "crawl", "cc_index", "obelics"]
