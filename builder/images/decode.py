@@ -19,7 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from builder.images.config import DecodeConfig
 from builder.images.errors import ImageRejected
 from builder.images.modes import to_rgb
-from builder.images.webp_still import decode_still
+from builder.images.webp_still import decode_still, simple_size
 
 _KEEPABLE = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp"}
 _SAVE = {"jpeg": "JPEG", "webp": "WEBP", "png": "PNG"}
@@ -158,6 +158,10 @@ def decode_image(data: bytes, cfg: DecodeConfig) -> DecodedImage:
     reason = sniff(data)
     if reason:
         raise ImageRejected(reason)
+    if "WEBP" in cfg.formats:
+        size = simple_size(data)
+        if size is not None:
+            return _decode_simple_webp(data, size, cfg)
     try:
         im = Image.open(io.BytesIO(data), formats=_openable(cfg.formats))
     except UnidentifiedImageError:
@@ -166,6 +170,50 @@ def decode_image(data: bytes, cfg: DecodeConfig) -> DecodedImage:
         raise _load_error(exc) from None
     with im:
         return _process(im, data, cfg)
+
+
+def _result(
+    rgb: Image.Image, data: bytes, fmt: str, size: tuple[int, int], frames: int, keep: bool, cfg: DecodeConfig
+) -> DecodedImage:
+    """Encode (or keep) the final pixels and describe them."""
+    if keep:
+        out, out_fmt, out_size = data, _KEEPABLE[fmt], size
+    else:
+        out_fmt = cfg.output_format
+        out = _encode(rgb, out_fmt, cfg.quality)
+        out_size = rgb.size
+    info: dict[str, Any] = {
+        "width": out_size[0],
+        "height": out_size[1],
+        "format": out_fmt,
+        "sha256": hashlib.sha256(out).hexdigest(),
+        "phash": _phash(rgb),
+        "original_width": size[0],
+        "original_height": size[1],
+        "original_bytes": len(data),
+        "original_format": fmt.lower(),
+    }
+    if frames > 1:
+        info["original_frames"] = frames
+    return DecodedImage(out, info)
+
+
+def _decode_simple_webp(data: bytes, size: tuple[int, int], cfg: DecodeConfig) -> DecodedImage:
+    """A simple-format WebP (opaque still, no metadata) straight through libwebp, without Pillow's parser."""
+    width, height = size
+    if width * height > cfg.max_pixels:
+        raise ImageRejected("decompression_bomb", f"{width}x{height} pixels")
+    target = _target_size(width, height, cfg.resize_max_side)
+    keep = cfg.keep_original and target is None
+    try:
+        rgb = decode_still(data, target if not keep else _phash_input_size(width, height))
+        if rgb is None:  # cannot happen once simple_size said yes; kept as a clear error, not a crash
+            raise ImageRejected("decode_error", "libwebp unavailable")
+        return _result(rgb, data, "WEBP", size, 1, keep, cfg)
+    except ImageRejected:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any decoder failure is a counted reason, never a crash
+        raise _load_error(exc) from None
 
 
 def _process(im: Image.Image, data: bytes, cfg: DecodeConfig) -> DecodedImage:
@@ -196,26 +244,7 @@ def _process(im: Image.Image, data: bytes, cfg: DecodeConfig) -> DecodedImage:
             rgb = decode_still(data, target if not keep else _phash_input_size(width, height))
         if rgb is None:
             rgb = _decode_with_pillow(im, fmt, frames, orientation, target, keep, cfg)
-        if keep:
-            out, out_fmt, out_size = data, _KEEPABLE[fmt], (width, height)
-        else:
-            out_fmt = cfg.output_format
-            out = _encode(rgb, out_fmt, cfg.quality)
-            out_size = rgb.size
-        info: dict[str, Any] = {
-            "width": out_size[0],
-            "height": out_size[1],
-            "format": out_fmt,
-            "sha256": hashlib.sha256(out).hexdigest(),
-            "phash": _phash(rgb),
-            "original_width": width,
-            "original_height": height,
-            "original_bytes": len(data),
-            "original_format": fmt.lower(),
-        }
-        if frames > 1:
-            info["original_frames"] = frames
-        return DecodedImage(out, info)
+        return _result(rgb, data, fmt, (width, height), frames, keep, cfg)
     except ImageRejected:
         raise
     except Exception as exc:  # noqa: BLE001 - any decoder failure is a counted reason, never a crash

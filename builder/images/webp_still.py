@@ -118,6 +118,26 @@ def available() -> bool:
     return _library() is not None
 
 
+def simple_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a simple-format WebP (one VP8/VP8L image, no alpha), else None.
+
+    The simple format has no room for EXIF, ICC, animation or alpha chunks (those need
+    the extended `VP8X` layout), so such a file needs nothing of Pillow: no orientation,
+    no colour profile, one frame. Anything else is left to Pillow.
+    """
+    if data[:4] != b"RIFF" or data[8:12] != b"WEBP" or data[12:16] not in (b"VP8 ", b"VP8L"):
+        return None
+    lib = _library()
+    if lib is None:
+        return None
+    features = _Features()
+    if lib.WebPGetFeaturesInternal(data, len(data), ctypes.byref(features), _DECODER_ABI) != 0:
+        return None  # Pillow says what is wrong with it
+    if features.has_alpha or features.has_animation or features.width <= 0 or features.height <= 0:
+        return None
+    return features.width, features.height
+
+
 def decode_still(data: bytes, size: tuple[int, int] | None = None) -> Image.Image | None:
     """The RGB pixels of a still, opaque WebP, scaled to `size` if given.
 
