@@ -47,8 +47,8 @@ class ImagesConfig(Section):
     enabled: bool = True  # False: keep image nodes as URLs only, fetch nothing
     threads: int = 32  # worker threads fetching and decoding
     # Decodes running at once (null: one per CPU). Fetching is I/O-bound and uses all `threads`;
-    # decoding is CPU-bound (and this Pillow build holds the GIL while it decodes, so more decode
-    # threads add memory, not speed); parallelism across cores comes from the executor's processes.
+    # decoding is CPU-bound and runs in C without the GIL, so one thread per core uses them all;
+    # more threads would only add full-size bitmaps (memory), not speed.
     decode_workers: int | None = None
     # >0: decode in this many worker processes instead (own cores, no GIL shared with fetching);
     # for a run with few partitions. Leave 0 when the executor already uses every core.

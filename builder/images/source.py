@@ -44,7 +44,7 @@ def decode_pool(config: ImagesConfig) -> Executor:
 
     Few threads keep big bitmaps few and stop the allocator from spreading freed image memory
     over one arena per fetch thread. Processes ("spawn": safe beside running threads) give
-    decoding its own cores, so the GIL Pillow holds never stalls the fetch threads.
+    decoding its own cores and its Python-level steps their own GIL.
     """
     if config.decode_processes > 0:
         context = multiprocessing.get_context("spawn")
