@@ -81,8 +81,7 @@ def _candidates() -> list[str]:
     import PIL
 
     site = os.path.dirname(os.path.dirname(PIL.__file__))
-    found = sorted(glob.glob(os.path.join(site, "pillow.libs", "libwebp-*.so*")))
-    found = [p for p in found if "demux" not in p and "mux" not in os.path.basename(p)]
+    found = sorted(glob.glob(os.path.join(site, "pillow.libs", "libwebp-*.so*")))  # not libwebpdemux/-mux
     system = ctypes.util.find_library("webp")
     return found + ([system] if system else [])
 
