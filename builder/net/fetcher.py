@@ -15,9 +15,7 @@ from __future__ import annotations
 import email.utils
 import random
 import socket
-import threading
 import time
-from http.cookiejar import DefaultCookiePolicy
 from typing import Callable, Mapping
 from urllib.parse import urljoin, urlsplit
 
@@ -29,6 +27,7 @@ from builder.net.optout import OptOutList
 from builder.net.ratelimit import HostBusy, HostLimiter
 from builder.net.result import FetchResult
 from builder.net.robots import ALLOWED, RobotsCache, RobotsFetch
+from builder.net.sessions import GuardedSessions
 from builder.net.ssrf import DnsError, SsrfBlocked, SsrfGuard
 from builder.net.transport import GuardedAdapter, RequestHandle, set_current_handle
 from builder.net.user_agent import build_user_agent
@@ -94,38 +93,16 @@ class Fetcher:
         # ("page", "image", "robots"), from the fetching thread (a crawl archives them).
         self.observer: Callable[[FetchResult, str], None] | None = None
         # One adapter (one set of connection pools, one per host) shared by every thread's session.
-        self._adapter = GuardedAdapter(
+        adapter = GuardedAdapter(
             self.guard,
             pool_connections=1024,
             pool_maxsize=cfg.per_host_concurrency,
             max_retries=0,
         )
-        self._local = threading.local()
-        self._sessions: list[requests.Session] = []
-        self._sessions_lock = threading.Lock()
-
-    # -- sessions ---------------------------------------------------------------------------
-
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            session.trust_env = False  # no proxies from the environment: they would bypass the guard
-            session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))  # keep no cookies
-            session.headers.update({"User-Agent": self.user_agent})
-            session.mount("http://", self._adapter)
-            session.mount("https://", self._adapter)
-            self._local.session = session
-            with self._sessions_lock:
-                self._sessions.append(session)
-        return session
+        self._sessions = GuardedSessions(adapter, {"User-Agent": self.user_agent})
 
     def close(self) -> None:
-        with self._sessions_lock:
-            for session in self._sessions:
-                session.close()
-            self._sessions.clear()
-        self._adapter.close()
+        self._sessions.close()
         self.watchdog.close()
 
     def __enter__(self) -> Fetcher:
@@ -243,7 +220,7 @@ class Fetcher:
         set_current_handle(handle)
         token = self.watchdog.arm(time.monotonic() + cfg.total_timeout_s, handle.abort)
         try:
-            response = self._session().get(
+            response = self._sessions.get().get(
                 url,
                 headers={"Accept": ACCEPT.get(kind, "*/*")},
                 stream=True,

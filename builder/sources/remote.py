@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 import logging
 import random
-import threading
 import time
 from contextlib import contextmanager
 from typing import BinaryIO, Iterator
@@ -25,6 +24,7 @@ import requests
 from urllib3.exceptions import HTTPError as Urllib3Error
 
 from builder.net.fetcher import parse_retry_after
+from builder.net.sessions import GuardedSessions
 from builder.net.ssrf import DnsError, SsrfBlocked, SsrfGuard
 from builder.net.transport import GuardedAdapter
 from builder.net.user_agent import DEFAULT_CONTACT_URL, DEFAULT_ROBOTS_TOKEN, build_user_agent
@@ -77,33 +77,13 @@ class RemoteReader:
     def __init__(self, config: RemoteConfig | None = None) -> None:
         self.config = config or RemoteConfig()
         self.user_agent = build_user_agent(DEFAULT_ROBOTS_TOKEN, DEFAULT_CONTACT_URL, self.config.user_agent)
-        self._adapter = GuardedAdapter(SsrfGuard(self.config.allow_networks), pool_connections=64,
-                                       pool_maxsize=self.config.threads, max_retries=0)
-        self._local = threading.local()
-        self._sessions: list[requests.Session] = []
-        self._lock = threading.Lock()
-
-    # -- sessions -------------------------------------------------------------------------------
-
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            session.trust_env = False  # an environment proxy would bypass the SSRF guard
-            session.headers.update({"User-Agent": self.user_agent, "Accept-Encoding": "identity"})
-            session.mount("http://", self._adapter)
-            session.mount("https://", self._adapter)
-            self._local.session = session
-            with self._lock:
-                self._sessions.append(session)
-        return session
+        adapter = GuardedAdapter(SsrfGuard(self.config.allow_networks), pool_connections=64,
+                                 pool_maxsize=self.config.threads, max_retries=0)
+        # identity: byte ranges are offsets into the stored bytes, never into a re-encoded body
+        self._sessions = GuardedSessions(adapter, {"User-Agent": self.user_agent, "Accept-Encoding": "identity"})
 
     def close(self) -> None:
-        with self._lock:
-            for session in self._sessions:
-                session.close()
-            self._sessions.clear()
-        self._adapter.close()
+        self._sessions.close()
 
     def __enter__(self) -> RemoteReader:
         return self
@@ -127,7 +107,7 @@ class RemoteReader:
         for attempt in range(cfg.retries + 1):
             wait = min(cfg.backoff_max_s, cfg.backoff_base_s * 2**attempt) * (0.5 + random.random())
             try:
-                response = self._session().get(url, headers=headers, stream=True, allow_redirects=True,
+                response = self._sessions.get().get(url, headers=headers, stream=True, allow_redirects=True,
                                                timeout=(cfg.connect_timeout_s, cfg.read_timeout_s))
             except SsrfBlocked:
                 raise RemoteError(f"{url}: refused: the host resolves to an internal address "
