@@ -33,7 +33,10 @@ class Stats:
         """Record `n` items dropped for `reason` (``<unit>.<why>``)."""
         if "." not in reason:
             raise ValueError(f"drop reason must be '<unit>.<why>', got {reason!r}")
-        self.drops[reason] += n
+        if n < 0:
+            raise ValueError(f"cannot drop a negative number of items ({reason}: {n})")
+        if n:  # no zero entries: every reason listed removed something
+            self.drops[reason] += n
 
     def error(self, message: str) -> None:
         self.errors.append(message)

@@ -43,3 +43,11 @@ def test_merge_and_round_trip():
 def test_reason_needs_a_unit():
     with pytest.raises(ValueError):
         Stats().drop("nounit")
+
+
+def test_zero_drops_leave_no_entry_and_negative_is_an_error():
+    stats = Stats()
+    stats.drop("paragraph.in_dropped_doc", 0)
+    assert stats.drops == {}
+    with pytest.raises(ValueError):
+        stats.drop("doc.x", -1)
