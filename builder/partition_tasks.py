@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import shutil
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from builder.config import LoomConfig
 from builder.context import RunContext
@@ -145,6 +145,23 @@ def _close_all(stages: list[Any], rejects: ShardSink | None, failed: bool) -> No
             rejects.close()
 
 
+def _write_final(output: RunOutput, partition_id: str, docs: Iterable[Document], ctx: RunContext,
+                 on_done: Callable[[bool], None]) -> list[ShardInfo]:
+    """Write a partition's final shards, discarding them on failure; `on_done(failed)` always runs."""
+    config = ctx.config
+    sink = ShardSink(output, "", partition_id, config.shards.max_samples, config.shards.max_bytes)
+    failed = True
+    try:
+        write_documents(docs, sink.writer, ctx)
+        shards = sink.close()
+        failed = False
+    finally:
+        if failed:
+            sink.abort()
+        on_done(failed)
+    return shards
+
+
 def build_partition(config: LoomConfig, partition: Partition, output: RunOutput | str | Path,
                     staged: bool) -> PartitionResult:
     """Source → extract → stages → shards (final, or staging when dedup follows); then the commit."""
@@ -163,12 +180,11 @@ def build_partition(config: LoomConfig, partition: Partition, output: RunOutput 
         for stage in stages:
             docs = stage(docs, ctx)
         docs = _live(docs, LiveCounter(partition.id, ctx.stats))
-        max_samples, max_bytes = config.shards.max_samples, config.shards.max_bytes
-        failed = True
         if staged:  # the dedup phase counts what finally goes out
             folder = staging_dir(output)
             clear_local_shards(folder, partition.id)
-            writer = ShardWriter(folder, partition.id, max_samples, max_bytes)
+            writer = ShardWriter(folder, partition.id, config.shards.max_samples, config.shards.max_bytes)
+            failed = True
             try:
                 for doc in docs:
                     writer.write(drop_unfetched_images(doc, ctx))
@@ -183,15 +199,8 @@ def build_partition(config: LoomConfig, partition: Partition, output: RunOutput 
             DedupPasses(config.dedup, dedup_dir(output)).map_partition(
                 partition.id, read_documents_from(folder, shards))
         else:
-            sink = ShardSink(output, "", partition.id, max_samples, max_bytes)
-            try:
-                write_documents(docs, sink.writer, ctx)
-                shards = sink.close()
-                failed = False
-            finally:
-                if failed:
-                    sink.abort()
-                _close_all(stages, reject_files, failed)
+            shards = _write_final(output, partition.id, docs, ctx,
+                                  lambda failed: _close_all(stages, reject_files, failed))
         result = PartitionResult(partition.id, PHASE_BUILD, shards, ctx.stats)
         RunState(output).commit(result)
         return result
@@ -241,16 +250,8 @@ def dedup_partition(config: LoomConfig, built: PartitionResult, output: RunOutpu
         passes = DedupPasses(config.dedup, dedup_dir(output))
         docs = passes.apply(read_documents_from(staging_dir(output), built.shards), ctx)
         docs = _live(docs, LiveCounter(built.partition, ctx.stats))
-        sink = ShardSink(output, "", built.partition, config.shards.max_samples, config.shards.max_bytes)
-        failed = True
-        try:
-            write_documents(docs, sink.writer, ctx)
-            shards = sink.close()
-            failed = False
-        finally:
-            if failed:
-                sink.abort()
-            _close_all([], reject_files, failed)
+        shards = _write_final(output, built.partition, docs, ctx,
+                              lambda failed: _close_all([], reject_files, failed))
         result = PartitionResult(built.partition, PHASE_DEDUP, shards, ctx.stats)
         RunState(output).commit(result)
         return result

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import gzip
+import json
+from pathlib import Path
 
 from builder.config import parse_config
 from builder.context import RunContext
@@ -52,41 +54,35 @@ def test_oversized_and_unreadable_files_are_counted(tmp_path):
     assert "bad.html.gz" in ctx.stats.errors[0]
 
 
-def test_pages_sharing_one_url_become_distinct_samples(tmp_path, repo_dir):
-    """The extraction eval gives every page the same URL: each file must still be its own sample."""
+def _run_pages(tmp_path, images: list[str], settings: str, source_extra: str = "") -> Path:
+    """Write one article page per image reference, run `loom run` over them, return the output folder."""
     from builder.cli import main
-    from builder.shards.reader import read_documents
-    from tests.factories import image_bytes
 
-    (tmp_path / "img.png").write_bytes(image_bytes(300, 200))
-    text = " ".join(["The garden was quiet in the early morning and the birds were singing."] * 3)
-    for i in range(3):
+    text = " ".join(["A long walk along the river took most of the afternoon and the weather held."] * 3)
+    for i, src in enumerate(images):
         (tmp_path / f"p{i}.html").write_text(
-            f"<html><body><article><p>{text} Page {i}.</p><img src='img.png'></article></body></html>")
+            f"<html><body><article><p>{text} {i}</p><img src='{src}'></article></body></html>")
     config = tmp_path / "c.yaml"
-    config.write_text(f"sources: [{{type: html, paths: ['{tmp_path}/*.html'], url: 'http://127.0.0.1/same.html'}}]\n"
-                      "filters: {enabled: false}\nimages: {enabled: false}\n")
+    config.write_text(f"sources: [{{type: html, paths: ['{tmp_path}/*.html']{source_extra}}}]\n{settings}")
     assert main(["run", str(config), "--out", str(tmp_path / "out"), "--quiet"]) == 0
-    stats = (tmp_path / "out" / "stats.json").read_text()
-    assert '"partition.failed"' not in stats
-    docs = list(read_documents(tmp_path / "out"))
+    return tmp_path / "out"
+
+
+def test_pages_sharing_one_url_become_distinct_samples(tmp_path):
+    """The extraction eval gives every page the same URL: each file must still be its own sample."""
+    from builder.shards.reader import read_documents
+
+    out = _run_pages(tmp_path, ["img.png"] * 3, "filters: {enabled: false}\nimages: {enabled: false}\n",
+                     ", url: 'http://127.0.0.1/same.html'")
+    assert '"partition.failed"' not in (out / "stats.json").read_text()
+    docs = list(read_documents(out))
     assert len(docs) == 3 and len({d.id for d in docs}) == 3
 
 
 def test_dedup_run_without_image_fetching(tmp_path):
     """Staged (dedup) runs must drop unfetched images like direct runs do, not fail the partition."""
-    import json
-
-    from builder.cli import main
-
-    text = " ".join(["A long walk along the river took most of the afternoon and the weather held."] * 3)
-    for i in range(2):
-        (tmp_path / f"p{i}.html").write_text(
-            f"<html><body><article><p>{text} {i}</p><img src='http://127.0.0.1/a{i}.png'></article></body></html>")
-    config = tmp_path / "c.yaml"
-    config.write_text(f"sources: [{{type: html, paths: ['{tmp_path}/*.html']}}]\n"
-                      "filters: {enabled: false}\nimages: {enabled: false}\ndedup: {enabled: true}\n")
-    assert main(["run", str(config), "--out", str(tmp_path / "out"), "--quiet"]) == 0
-    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    out = _run_pages(tmp_path, ["http://127.0.0.1/a0.png", "http://127.0.0.1/a1.png"],
+                     "filters: {enabled: false}\nimages: {enabled: false}\ndedup: {enabled: true}\n")
+    stats = json.loads((out / "stats.json").read_text())
     assert stats["drops"]["image.not_fetched"] == 2
     assert all(b["in"] == b["out"] + b["dropped"] for b in stats["balance"].values())
