@@ -20,9 +20,6 @@ COMMANDS = {
     "rethreshold": "rethreshold",
 }
 
-EXIT_CONFIG_ERROR = 2
-
-
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser; with `only`, just that subcommand's module is imported (fast start-up)."""
     parser = argparse.ArgumentParser(
@@ -43,13 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     first = next((a for a in argv if not a.startswith("-")), None)
     args = build_parser(first if first in COMMANDS else None).parse_args(argv)
-    from builder.config_base import ConfigError
+    from builder.errors import LoomError
 
     try:
         return int(args._run(args) or 0)
-    except ConfigError as exc:
+    except LoomError as exc:  # the one place an error becomes an exit status (builder.errors)
         print(f"loom: {exc}", file=sys.stderr)
-        return EXIT_CONFIG_ERROR
+        return exc.exit_code
     except KeyboardInterrupt:
         print("loom: interrupted", file=sys.stderr)
         return 130

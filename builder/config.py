@@ -13,7 +13,8 @@ from typing import Annotated, Any, Union
 import yaml
 from pydantic import Field, ValidationError
 
-from builder.config_base import ConfigError, Section
+from builder.config_base import Section
+from builder.errors import ConfigError
 from builder.executors.config import ExecutorConfig
 from builder.extract.config import ExtractConfig
 from builder.images.config import ImagesConfig

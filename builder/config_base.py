@@ -5,9 +5,5 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 
-class ConfigError(Exception):
-    """A config that cannot be used. The CLI prints it and exits with status 2."""
-
-
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)

@@ -15,13 +15,13 @@ from typing import Any, Callable, Iterable, Iterator
 from builder.config import LoomConfig
 from builder.context import RunContext
 from builder.document import Document, ImageNode, document_key
+from builder.errors import SourceError
 from builder.executors.reporting import LiveCounter
 from builder.run_output import RunOutput, ShardSink, clear_local_shards, discard_shards
 from builder.run_state import STATE_DIR, PartitionResult, RunState
 from builder.shards.reader import read_documents
 from builder.shards.writer import ShardInfo, ShardWriter
 from builder.sources import Partition, build_sources
-from builder.sources.errors import SourceError
 from builder.stats import Stats
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from builder.config import ConfigError, LoomConfig
+from builder.config import LoomConfig
+from builder.errors import ConfigError, OutputError
 from builder.executors import build_executor
 from builder.executors.local import default_workers
 from builder.partition_tasks import (  # noqa: F401 - re-exported: the pipeline's public names
@@ -89,12 +90,12 @@ def prepare_output(config: LoomConfig, output: RunOutput, overwrite: bool) -> Ru
         for key in EXECUTION_ONLY:  # outputs written before these keys were set aside
             owner.pop(key, None)
     if owner is not None and owner != public:
-        raise ConfigError(
+        raise OutputError(
             f"{output} holds a run made with another config; use --overwrite to replace it, "
             "or another --out"
         )
     if owner is None and not output.is_empty():
-        raise ConfigError(f"{output} is not empty and is not a loom output; choose another --out")
+        raise OutputError(f"{output} is not empty and is not a loom output; choose another --out")
     state.claim(public)
     return state
 

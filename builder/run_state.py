@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from builder.config_base import ConfigError
+from builder.errors import OutputBusy
 from builder.run_output import RunOutput
 from builder.shards.writer import ShardInfo
 from builder.stats import Stats
@@ -52,10 +52,6 @@ class PartitionResult:
             shards=[ShardInfo(**s) for s in data["shards"]],
             stats=Stats.from_dict(data["stats"]),
         )
-
-
-class OutputBusy(ConfigError):
-    """Another loom run is writing to this output right now."""
 
 
 class RunState:

@@ -12,6 +12,8 @@ import tempfile
 import threading
 from typing import Any
 
+from builder.errors import LoomError
+
 NSFW_CLASSES = frozenset({
     "FEMALE_GENITALIA_EXPOSED",
     "MALE_GENITALIA_EXPOSED",
@@ -23,7 +25,7 @@ NSFW_CLASSES = frozenset({
 _MAX_SIDE = 640
 
 
-class NsfwUnavailable(RuntimeError):
+class NsfwUnavailable(LoomError, RuntimeError):
     """The NSFW filter is enabled but NudeNet is not installed."""
 
 

@@ -7,7 +7,7 @@ aspect ratio and NSFW (they need the fetched image), then the image-count / text
 
 from __future__ import annotations
 
-from builder.config import ConfigError
+from builder.errors import ConfigError
 from builder.stage import Stage
 from filters.config import FiltersConfig
 from filters.document_rules import DocumentRulesStage

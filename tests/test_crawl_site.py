@@ -11,13 +11,13 @@ from warcio.archiveiterator import ArchiveIterator
 
 from builder.config import parse_config
 from builder.context import RunContext
+from builder.errors import SourceError
 from builder.extract.stage import ExtractStage
 from builder.pipeline import run_pipeline
 from builder.shards.reader import read_documents
 from builder.sources import build_sources
 from builder.sources.crawl import read_seeds
 from builder.sources.crawl_links import normalise_url, page_links
-from builder.sources.errors import SourceError
 from tests.factories import image_bytes
 from tests.support.http_server import LoopbackServer, redirect, static
 

@@ -10,10 +10,11 @@ import pytest
 
 from builder.cli import main as loom_main
 from builder.config import ConfigError
+from builder.errors import OutputBusy, OutputError
 from builder.pipeline import run_pipeline
 from builder.progress import RunProgress
 from builder.run_output import RunOutput
-from builder.run_state import OutputBusy, RunState
+from builder.run_state import RunState
 from tests.support.warc_partitions import (
     output_samples,
     partitions_config,
@@ -115,11 +116,11 @@ def test_output_of_another_config_is_refused_but_executor_changes_are_not(inputs
     config.executor.workers = 2  # how a run executes does not change what it writes
     assert run_pipeline(config, out).resumed == 6
     other = partitions_config(inputs, shards={"max_samples": 5})
-    with pytest.raises(ConfigError, match="another config"):
+    with pytest.raises(OutputError, match="another config"):
         run_pipeline(other, out)
     (tmp_path / "stranger").mkdir()
     (tmp_path / "stranger" / "notes.txt").write_text("mine")
-    with pytest.raises(ConfigError, match="not a loom output"):
+    with pytest.raises(OutputError, match="not a loom output"):
         run_pipeline(config, tmp_path / "stranger")
     assert run_pipeline(other, out, overwrite=True).resumed == 0
 

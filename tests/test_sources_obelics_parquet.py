@@ -13,9 +13,9 @@ import yaml
 from builder.cli import main
 from builder.config import parse_config
 from builder.context import RunContext
+from builder.errors import SourceError
 from builder.shards.reader import read_documents
 from builder.sources import build_sources
-from builder.sources.errors import SourceError
 from builder.sources.obelics import MalformedRow, row_to_document
 from tests.factories import image_bytes
 from tests.support.http_server import LoopbackServer, static, status

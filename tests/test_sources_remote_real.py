@@ -7,8 +7,8 @@ from pathlib import Path
 
 from builder.config import parse_config
 from builder.context import RunContext
+from builder.errors import SourceError
 from builder.sources import build_sources
-from builder.sources.errors import SourceError
 from builder.sources.warc import _iter_records
 from tests.support.http_server import LoopbackServer
 from tests.test_sources_remote_warc import LOOPBACK, ranged

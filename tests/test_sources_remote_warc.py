@@ -17,9 +17,9 @@ from warcio.warcwriter import WARCWriter
 
 from builder.config import parse_config
 from builder.context import RunContext
+from builder.errors import SourceError
 from builder.pipeline import build_partition
 from builder.sources import build_sources
-from builder.sources.errors import SourceError
 from builder.sources.remote import RemoteError, RemoteReader
 from builder.sources.warc import _iter_records
 from tests.factories import image_bytes

@@ -8,8 +8,8 @@ import pytest
 from builder.config import parse_config
 from builder.context import RunContext
 from builder.demo.site import Resource, write_warc
+from builder.errors import SourceError
 from builder.sources import plan_partitions
-from builder.sources.errors import SourceError
 from builder.sources.warc import WarcSource
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from builder.config import ConfigError, LoomConfig, load_config
+from builder.config import LoomConfig, load_config
+from builder.errors import ConfigError
 
 HELP = "run the pipeline of a config: sources → extract → images → filters → dedup → shards"
 

@@ -7,10 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-HELP = "check shards (integrity, Idefics2 processor, training steps, generation); exit 1 on failure"
+from builder.errors import EXIT_FAILED, EXIT_USAGE
 
-EXIT_FAILED = 1
-EXIT_USAGE = 2
+HELP = "check shards (integrity, Idefics2 processor, training steps, generation); exit 1 on failure"
 
 # CLI flag -> ValidateConfig field; a flag left out keeps the config's (or the default) value.
 _OVERRIDES = {"model": "model", "samples": "samples", "steps": "steps", "device": "device",
@@ -49,7 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from builder.config import ConfigError, load_config
+    from builder.config import load_config
+    from builder.errors import ConfigError
     from builder.validate.config import ValidateConfig
     from builder.validate.run import validate_output
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from selectolax.lexbor import LexborHTMLParser
 
 from builder.document import Document, ImageNode, TextNode, document_key
+from builder.errors import LoomError
 from builder.extract.config import ExtractConfig
 from builder.extract.content import select
 from builder.extract.decode import decode_html
@@ -17,7 +18,7 @@ from builder.extract.walker import ImageItem, TextItem, WalkTimeout, walk
 from builder.stats import Stats
 
 
-class ExtractRejected(Exception):
+class ExtractRejected(LoomError):
     """The page yields no document; `reason` is a stats drop reason such as ``doc.page_too_large``."""
 
     def __init__(self, reason: str, detail: str = "") -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from selectolax.lexbor import LexborHTMLParser
 
 from builder.document import ImageNode
+from builder.errors import LoomError
 from builder.extract import images as img
 from builder.extract.patterns import (
     BLOCK_TAGS,
@@ -33,7 +34,7 @@ from builder.extract.urls import resolve
 CHROME_BY_CLASS, CHROME_BY_TAG = 1, 2  # how sure we are that a box is page chrome
 
 
-class WalkTimeout(Exception):
+class WalkTimeout(LoomError):
     """The page took longer than its time limit."""
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from builder.errors import LoomError
 
-class ImageRejected(Exception):
+
+class ImageRejected(LoomError):
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason

@@ -13,13 +13,15 @@ from __future__ import annotations
 import os
 from typing import BinaryIO, Iterator
 
+from builder.errors import LoomError
+
 BLOCK = 512
 REGULAR_TYPES = (b"0", b"\0", b"7")  # file, old-style file, contiguous file
 GNU_LONGNAME = b"L"
 PAX_TYPES = (b"x", b"X")
 
 
-class TarScanError(ValueError):
+class TarScanError(LoomError, ValueError):
     """The bytes at a header position are not a valid tar header (damaged or truncated shard)."""
 
 

@@ -6,8 +6,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from builder.errors import LoomError
 
-class HostBusy(Exception):
+
+class HostBusy(LoomError):
     """The host's next free slot is further away than the caller is willing to wait."""
 
 

@@ -13,15 +13,17 @@ import threading
 import time
 from typing import Iterable, Union
 
+from builder.errors import LoomError
+
 IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
 
-class SsrfBlocked(Exception):
+class SsrfBlocked(LoomError):
     """The host resolves only to addresses the guard refuses."""
 
 
-class DnsError(Exception):
+class DnsError(LoomError):
     """The host name does not resolve."""
 
 

@@ -26,9 +26,9 @@ from typing import Any, Iterator
 from warcio.archiveiterator import ArchiveIterator
 
 from builder.context import RunContext
+from builder.errors import SourceError
 from builder.sources.base import Source
 from builder.sources.config import CcIndexSourceConfig
-from builder.sources.errors import SourceError
 from builder.sources.files import expand_paths
 from builder.sources.page import Page
 from builder.sources.partition import Partition, partition_id

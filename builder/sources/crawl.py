@@ -30,6 +30,7 @@ from typing import Iterator, Mapping
 
 from builder.context import RunContext
 from builder.document import Provenance
+from builder.errors import SourceError
 from builder.net.fetcher import Fetcher
 from builder.net.optout import OptOutList
 from builder.net.result import FetchResult
@@ -37,7 +38,6 @@ from builder.net.x_robots import directives_for
 from builder.sources.base import Source
 from builder.sources.config import CrawlSourceConfig
 from builder.sources.crawl_links import host_of, in_scope, looks_binary, normalise_url, page_links
-from builder.sources.errors import SourceError
 from builder.sources.page import Page
 from builder.sources.partition import Partition, partition_id
 from builder.sources.warc import HTML_TYPES, _looks_like_html, _media_type

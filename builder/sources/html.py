@@ -11,9 +11,9 @@ from typing import Iterator
 
 from builder.context import RunContext
 from builder.document import Provenance
+from builder.errors import SourceError
 from builder.sources.base import Source
 from builder.sources.config import HtmlSourceConfig
-from builder.sources.errors import SourceError
 from builder.sources.files import expand_paths
 from builder.sources.page import Page
 from builder.sources.partition import Partition, partition_id

@@ -25,9 +25,9 @@ from typing import Any, Iterator
 
 from builder.context import RunContext
 from builder.document import Document, ImageNode, Node, Provenance, TextNode
+from builder.errors import LoomError, SourceError
 from builder.sources.base import Source
 from builder.sources.config import ObelicsSourceConfig
-from builder.sources.errors import SourceError
 from builder.sources.files import expand_paths
 from builder.sources.page import Page
 from builder.sources.partition import Partition, partition_id
@@ -41,7 +41,7 @@ IMAGE_KEYS = ("unformatted_src", "rendered_width", "rendered_height", "original_
 _BATCH_ROWS = 1024
 
 
-class MalformedRow(ValueError):
+class MalformedRow(LoomError, ValueError):
     """A row that cannot be a document."""
 
 

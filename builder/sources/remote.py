@@ -23,13 +23,13 @@ from urllib.parse import urlsplit
 import requests
 from urllib3.exceptions import HTTPError as Urllib3Error
 
+from builder.errors import SourceError
 from builder.net.fetcher import parse_retry_after
 from builder.net.sessions import GuardedSessions
 from builder.net.ssrf import DnsError, SsrfBlocked, SsrfGuard
 from builder.net.transport import GuardedAdapter
 from builder.net.user_agent import DEFAULT_CONTACT_URL, DEFAULT_ROBOTS_TOKEN, build_user_agent
 from builder.sources.config import RemoteConfig
-from builder.sources.errors import SourceError
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Iterator
 from warcio.archiveiterator import ArchiveIterator
 
 from builder.context import RunContext
-from builder.sources.errors import SourceError
+from builder.errors import SourceError
 from builder.sources.page import Page
 from builder.sources.partition import Partition, partition_id
 from builder.sources.remote import RemoteError, RemoteReader, expand_remote, is_remote, url_name

@@ -22,10 +22,10 @@ from warcio.archiveiterator import ArchiveIterator
 
 from builder.context import RunContext
 from builder.document import Provenance
+from builder.errors import SourceError
 from builder.sources import brotli_compat  # noqa: F401  (registers the brotli adapter)
 from builder.sources.base import Source
 from builder.sources.config import WarcSourceConfig
-from builder.sources.errors import SourceError
 from builder.sources.files import expand_paths
 from builder.sources.page import Page
 from builder.sources.partition import Partition, partition_id

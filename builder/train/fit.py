@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Sequence
 
 from builder.document import ImageNode, Node, TextNode
+from builder.errors import LoomError
 from builder.train.render import render_plain
 
 _SPECIAL_MARGIN = 4  # BOS, EOS and the like that a tokenizer adds around a sequence
@@ -36,7 +37,7 @@ class Fitted:
     reason: str = ""
 
 
-class Unfittable(Exception):
+class Unfittable(LoomError):
     """One node alone needs more tokens than the budget and cannot be split."""
 
 

@@ -37,6 +37,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from builder.errors import LoomError
 from filters.dedup.centers import assign_to_centers
 from filters.dedup.config import DedupConfig
 from filters.dedup.decisions import write_decisions
@@ -68,7 +69,7 @@ PARAGRAPH_REASON = "repeated_in_domain"
 _VERIFY_CHUNK = 16384
 
 
-class DedupStateError(RuntimeError):
+class DedupStateError(LoomError, RuntimeError):
     """The work folder does not hold what a step needs (map not run, parameters changed)."""
 
 
