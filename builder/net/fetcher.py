@@ -23,13 +23,14 @@ import requests
 from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
 
 from builder.net.config import FetchConfig
+from builder.net.deadline import within
 from builder.net.optout import OptOutList
 from builder.net.ratelimit import HostBusy, HostLimiter
 from builder.net.result import FetchResult
 from builder.net.robots import ALLOWED, RobotsCache, RobotsFetch
 from builder.net.sessions import GuardedSessions
 from builder.net.ssrf import DnsError, SsrfBlocked, SsrfGuard
-from builder.net.transport import GuardedAdapter, RequestHandle, set_current_handle
+from builder.net.transport import GuardedAdapter
 from builder.net.user_agent import build_user_agent
 from builder.net.watchdog import Watchdog
 
@@ -216,35 +217,30 @@ class Fetcher:
     def _request_once(self, url: str, kind: str, check_headers: HeaderCheck | None) -> FetchResult:
         cfg = self.config
         result = FetchResult(url, final_url=url)
-        handle = RequestHandle()
-        set_current_handle(handle)
-        token = self.watchdog.arm(time.monotonic() + cfg.total_timeout_s, handle.abort)
-        try:
-            response = self._sessions.get().get(
-                url,
-                headers={"Accept": ACCEPT.get(kind, "*/*")},
-                stream=True,
-                allow_redirects=False,
-                timeout=(cfg.connect_timeout_s, cfg.read_timeout_s),
-            )
+        with within(self.watchdog, cfg.total_timeout_s) as handle:
             try:
-                self._read(response, result, check_headers)
-            finally:
-                response.close()
-        except SsrfBlocked:
-            result.error = "ssrf_blocked"
-        except DnsError:
-            result.error = "dns_error"
-        except (requests.RequestException, OSError) as exc:
-            if handle.aborted or _is_timeout(exc):
-                result.error = "timeout"
-            elif isinstance(exc, requests.exceptions.ContentDecodingError):
-                result.error = "content_encoding_error"
-            else:
-                result.error = "connection_error"
-        finally:
-            self.watchdog.cancel(token)
-            set_current_handle(None)
+                response = self._sessions.get().get(
+                    url,
+                    headers={"Accept": ACCEPT.get(kind, "*/*")},
+                    stream=True,
+                    allow_redirects=False,
+                    timeout=(cfg.connect_timeout_s, cfg.read_timeout_s),
+                )
+                try:
+                    self._read(response, result, check_headers)
+                finally:
+                    response.close()
+            except SsrfBlocked:
+                result.error = "ssrf_blocked"
+            except DnsError:
+                result.error = "dns_error"
+            except (requests.RequestException, OSError) as exc:
+                if handle.aborted or _is_timeout(exc):
+                    result.error = "timeout"
+                elif isinstance(exc, requests.exceptions.ContentDecodingError):
+                    result.error = "content_encoding_error"
+                else:
+                    result.error = "connection_error"
         if handle.aborted:
             result.error = "timeout"  # the total deadline cut the request short
             result.deadline_hit = True

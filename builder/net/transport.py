@@ -5,9 +5,12 @@ the guard instead and connects to one of the returned (checked) addresses, so wh
 checked is what is contacted, at every hop and every new connection. TLS still verifies the
 certificate against the host name, since only the socket's target address changes.
 
-Each connection also reports itself to the calling thread's `RequestHandle`, so a watchdog
+Each connection also reports its socket to the calling thread's `RequestHandle`, so a watchdog
 can cut a request that runs past its total deadline (a server dripping one byte a second
-never trips a per-read timeout).
+never trips a per-read timeout). The handle keeps the socket itself, taken when the
+connection opens or is reused: `http.client` drops the connection's reference to it once
+the headers of a close-delimited response arrive, and the response then reads from a file
+object the connection no longer knows about.
 """
 
 from __future__ import annotations
@@ -29,41 +32,48 @@ _current = threading.local()
 
 
 class RequestHandle:
-    """The connection a thread is using for its current request; `abort()` cuts it from any thread."""
+    """The sockets a thread uses for its current request; `abort()` cuts them from any thread."""
 
-    __slots__ = ("conn", "aborted", "_lock")
+    __slots__ = ("socks", "aborted", "_lock")
 
     def __init__(self) -> None:
-        self.conn: HTTPConnection | None = None
+        self.socks: list[socket.socket] = []
         self.aborted = False
         self._lock = threading.Lock()
 
-    def attach(self, conn: HTTPConnection) -> None:
+    def attach(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
         with self._lock:
-            self.conn = conn
+            if not any(s is sock for s in self.socks):
+                self.socks.append(sock)
             if self.aborted:
-                self._shutdown()
+                _shutdown(sock)
 
     def abort(self) -> None:
         with self._lock:
             self.aborted = True
-            self._shutdown()
+            for sock in self.socks:
+                _shutdown(sock)
 
-    def _shutdown(self) -> None:
-        sock = getattr(self.conn, "sock", None) if self.conn is not None else None
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)  # wakes a recv() blocked in another thread
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)  # wakes a recv() blocked in another thread
 
 
 def set_current_handle(handle: RequestHandle | None) -> None:
     _current.handle = handle
 
 
-def _attach_current(conn: HTTPConnection) -> None:
-    handle = getattr(_current, "handle", None)
+def current_handle() -> RequestHandle | None:
+    return getattr(_current, "handle", None)
+
+
+def _attach_current(sock: socket.socket | None) -> None:
+    handle = current_handle()
     if handle is not None:
-        handle.attach(conn)
+        handle.attach(sock)
 
 
 class _PinnedMixin:
@@ -84,13 +94,18 @@ class _PinnedMixin:
             except OSError as exc:
                 last = exc
                 continue
+            _attach_current(sock)  # the raw socket: TLS wraps the same file descriptor
             return sock
         if isinstance(last, TimeoutError):
             raise ConnectTimeoutError(conn, f"connection to {conn.host} timed out")
         raise NewConnectionError(conn, f"failed to connect to {conn.host}: {last}")
 
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        _attach_current(getattr(self, "sock", None))  # for https: the TLS socket
+
     def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        _attach_current(self)  # type: ignore[arg-type]
+        _attach_current(getattr(self, "sock", None))  # a reused keep-alive connection
         super().request(*args, **kwargs)  # type: ignore[misc]
 
 

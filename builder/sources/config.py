@@ -42,6 +42,9 @@ class RemoteConfig(Section):
     user_agent: str | None = None  # default: loom's honest bot name with its contact URL
     connect_timeout_s: float = Field(10.0, gt=0)
     read_timeout_s: float = Field(60.0, gt=0)
+    # Hard limit for one byte-range request, and for each read (up to 1 MiB) of a streamed archive:
+    # a server dripping a byte at a time never trips the per-read timeout.
+    total_timeout_s: float = Field(300.0, gt=0)
     retries: int = Field(5, ge=0)  # per request, on 429 / 5xx / broken connections (with backoff)
     backoff_base_s: float = Field(1.0, ge=0)
     backoff_max_s: float = Field(60.0, ge=0)

@@ -24,11 +24,13 @@ import requests
 from urllib3.exceptions import HTTPError as Urllib3Error
 
 from builder.errors import SourceError
+from builder.net.deadline import within
 from builder.net.fetcher import parse_retry_after
 from builder.net.sessions import GuardedSessions
 from builder.net.ssrf import DnsError, SsrfBlocked, SsrfGuard
-from builder.net.transport import GuardedAdapter
+from builder.net.transport import GuardedAdapter, RequestHandle
 from builder.net.user_agent import DEFAULT_CONTACT_URL, DEFAULT_ROBOTS_TOKEN, build_user_agent
+from builder.net.watchdog import Watchdog
 from builder.sources.config import RemoteConfig
 
 log = logging.getLogger(__name__)
@@ -81,9 +83,11 @@ class RemoteReader:
                                  pool_maxsize=self.config.threads, max_retries=0)
         # identity: byte ranges are offsets into the stored bytes, never into a re-encoded body
         self._sessions = GuardedSessions(adapter, {"User-Agent": self.user_agent, "Accept-Encoding": "identity"})
+        self.watchdog = Watchdog()  # cuts a request (or one read of a stream) at total_timeout_s
 
     def close(self) -> None:
         self._sessions.close()
+        self.watchdog.close()
 
     def __enter__(self) -> RemoteReader:
         return self
@@ -93,11 +97,13 @@ class RemoteReader:
 
     # -- http ---------------------------------------------------------------------------------
 
-    def get(self, url: str, start: int = 0, end: int | None = None) -> requests.Response:
+    def get(self, url: str, start: int = 0, end: int | None = None,
+            handle: RequestHandle | None = None) -> requests.Response:
         """A streamed GET of bytes [start, end) (the whole resource from `start` when end is None).
 
         Retries 429/5xx and connection failures with exponential backoff (honouring
-        Retry-After); raises `RemoteError` for anything else that is not a 200 or 206.
+        Retry-After); raises `RemoteError` for anything else that is not a 200 or 206. The
+        response's socket is recorded in `handle`, so a later read can be cut by a deadline.
         """
         cfg = self.config
         headers = {}
@@ -106,15 +112,23 @@ class RemoteReader:
         reason = "connection_error"
         for attempt in range(cfg.retries + 1):
             wait = min(cfg.backoff_max_s, cfg.backoff_base_s * 2**attempt) * (0.5 + random.random())
+            attempt_handle = RequestHandle()
             try:
-                response = self._sessions.get().get(url, headers=headers, stream=True, allow_redirects=True,
-                                               timeout=(cfg.connect_timeout_s, cfg.read_timeout_s))
+                with within(self.watchdog, cfg.total_timeout_s, attempt_handle):
+                    response = self._sessions.get().get(
+                        url, headers=headers, stream=True, allow_redirects=True,
+                        timeout=(cfg.connect_timeout_s, cfg.read_timeout_s))
+                if attempt_handle.aborted:  # headers dripped past the deadline: not retried
+                    response.close()
+                    raise RemoteError(f"{url}: no answer within {cfg.total_timeout_s:g} s", "timeout")
             except SsrfBlocked:
                 raise RemoteError(f"{url}: refused: the host resolves to an internal address "
                                   "(allow it with remote.allow_networks)", "ssrf_blocked") from None
             except DnsError:
                 raise RemoteError(f"{url}: the host name does not resolve", "dns_error") from None
             except requests.RequestException as exc:
+                if attempt_handle.aborted:
+                    raise RemoteError(f"{url}: no answer within {cfg.total_timeout_s:g} s", "timeout") from None
                 if isinstance(exc.__context__, SsrfBlocked) or "resolves only to refused" in str(exc):
                     raise RemoteError(f"{url}: refused by the SSRF guard (see remote.allow_networks)",
                                       "ssrf_blocked") from None
@@ -122,6 +136,9 @@ class RemoteReader:
                 log.info("%s: %s (attempt %d)", url, exc, attempt + 1)
             else:
                 if response.status_code in (200, 206):
+                    if handle is not None:
+                        for sock in attempt_handle.socks:
+                            handle.attach(sock)
                     return response
                 reason = f"http_{response.status_code}"
                 retry_after = parse_retry_after(response.headers.get("retry-after"))
@@ -202,22 +219,30 @@ class RemoteReader:
         return data
 
     def _http_range(self, url: str, offset: int, length: int) -> bytes:
-        response = self.get(url, offset, offset + length)
-        try:
-            if response.status_code == 206:
-                return _read_exactly(response, url, length)
-            # 200: the server ignored Range and sends the whole file; skip to the record if it is near.
-            if offset + length > MAX_RANGE_FALLBACK_BYTES:
-                raise RemoteError(f"{url}: the server does not support byte ranges", "no_range_support")
-            return _read_exactly(response, url, offset + length)[offset:]
-        finally:
-            response.close()
+        handle = RequestHandle()
+        response = self.get(url, offset, offset + length, handle)
+        with within(self.watchdog, self.config.total_timeout_s, handle):
+            try:
+                if response.status_code == 206:
+                    data = _read_exactly(response, url, length, handle)
+                elif offset + length > MAX_RANGE_FALLBACK_BYTES:
+                    raise RemoteError(f"{url}: the server does not support byte ranges", "no_range_support")
+                else:  # 200: the server ignored Range and sends the whole file; skip to the record
+                    data = _read_exactly(response, url, offset + length, handle)[offset:]
+            finally:
+                response.close()
+        if handle.aborted:
+            raise RemoteError(f"{url}: range at {offset} not read within {self.config.total_timeout_s:g} s",
+                              "timeout")
+        return data
 
 
-def _read_exactly(response: requests.Response, url: str, n: int) -> bytes:
+def _read_exactly(response: requests.Response, url: str, n: int, handle: RequestHandle) -> bytes:
     try:
         return response.raw.read(n, decode_content=True) or b""
     except (requests.RequestException, Urllib3Error, OSError) as exc:
+        if handle.aborted:
+            return b""  # the caller reports the deadline
         raise RemoteError(f"{url}: connection broken while reading: {exc}", "connection_error") from None
 
 
@@ -232,12 +257,14 @@ class HttpStream(io.RawIOBase):
         self._response: requests.Response | None = None
         self._resumable = True
         self._failures = 0
+        self._handle = RequestHandle()
 
     def readable(self) -> bool:
         return True
 
     def _connect(self) -> requests.Response:
-        response = self.reader.get(self.url, self.pos)
+        self._handle = RequestHandle()
+        response = self.reader.get(self.url, self.pos, handle=self._handle)
         if self.pos and response.status_code != 206:
             response.close()
             raise RemoteError(f"{self.url}: broke at byte {self.pos} and the server cannot resume it",
@@ -254,13 +281,19 @@ class HttpStream(io.RawIOBase):
             if self._response is None:
                 self._response = self._connect()
             try:
-                n = self._response.raw.readinto(buffer) if not self._encoded() else self._decoded_into(buffer)
+                with within(self.reader.watchdog, self.reader.config.total_timeout_s, self._handle):
+                    n = self._response.raw.readinto(buffer) if not self._encoded() else self._decoded_into(buffer)
             except (requests.RequestException, Urllib3Error, OSError) as exc:
                 n, error = -1, exc
             else:
                 error = None
-                if n == 0 and self.size is not None and self.pos < self.size and self._resumable:
-                    n, error = -1, EOFError(f"connection closed at byte {self.pos} of {self.size}")
+            if self._handle.aborted:  # a drip: resuming would only repeat it
+                self._response.close()
+                self._response = None
+                raise RemoteError(f"{self.url}: read at byte {self.pos} took longer than "
+                                  f"{self.reader.config.total_timeout_s:g} s", "timeout")
+            if error is None and n == 0 and self.size is not None and self.pos < self.size and self._resumable:
+                n, error = -1, EOFError(f"connection closed at byte {self.pos} of {self.size}")
             if n >= 0:
                 self.pos += n
                 return n
