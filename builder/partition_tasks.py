@@ -22,6 +22,7 @@ from builder.run_state import STATE_DIR, PartitionResult, RunState
 from builder.shards.reader import read_documents
 from builder.shards.writer import ShardInfo, ShardWriter
 from builder.sources import Partition, build_sources
+from builder.stage import Stage, close_stages, run_stages
 from builder.stats import Stats
 
 log = logging.getLogger(__name__)
@@ -34,11 +35,11 @@ REDUCE_RECORD = f"{STATE_DIR}/reduced.json"  # the partitions the committed dedu
 REJECTS_DIR = "rejects"
 
 
-def document_stages(config: LoomConfig) -> list[Any]:
+def document_stages(config: LoomConfig) -> list[Stage]:
     """The per-document stages after extraction, in order."""
-    stages: list[Any] = []
-    before_fetch: list[Any] = []
-    after_fetch: list[Any] = []
+    stages: list[Stage] = []
+    before_fetch: list[Stage] = []
+    after_fetch: list[Stage] = []
     if config.filters.enabled:
         from filters.stage import build_filter_stages
 
@@ -134,10 +135,8 @@ def _live(docs: Iterable[Document], counter: LiveCounter) -> Iterator[Document]:
         yield doc
 
 
-def _close_all(stages: list[Any], rejects: ShardSink | None, failed: bool) -> None:
-    for stage in stages:
-        if hasattr(stage, "close"):
-            stage.close()
+def _close_all(stages: list[Stage], rejects: ShardSink | None, failed: bool) -> None:
+    close_stages(stages)
     if rejects is not None:
         if failed:
             rejects.abort()
@@ -177,8 +176,7 @@ def build_partition(config: LoomConfig, partition: Partition, output: RunOutput 
         docs: Iterator[Document] = ExtractStage(config.extract)(source.read(partition, ctx), ctx)
         docs = _with_stable_keys(docs)
         stages = document_stages(config)
-        for stage in stages:
-            docs = stage(docs, ctx)
+        docs = run_stages(stages, docs, ctx)
         docs = _live(docs, LiveCounter(partition.id, ctx.stats))
         if staged:  # the dedup phase counts what finally goes out
             folder = staging_dir(output)

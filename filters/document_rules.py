@@ -6,11 +6,12 @@ from collections.abc import Iterable, Iterator
 
 from builder.context import RunContext
 from builder.document import Document, TextNode
+from builder.stage import Stage
 from filters.config import FiltersConfig
 from filters.text_stage import record_failures
 
 
-class DocumentRulesStage:
+class DocumentRulesStage(Stage):
     name = "filters.document_rules"
 
     def __init__(self, config: FiltersConfig) -> None:

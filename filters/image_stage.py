@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 
 from builder.context import RunContext
 from builder.document import Document, ImageNode
+from builder.stage import Stage
 from filters.config import FiltersConfig
 from filters.nsfw import NsfwScorer
 from filters.text_stage import record_failures
@@ -39,7 +40,7 @@ def _remove_images(doc: Document, removed: set[int]) -> None:
         doc.nodes = [n for n in doc.nodes if id(n) not in removed]
 
 
-class ImageUrlFilterStage:
+class ImageUrlFilterStage(Stage):
     """Before fetching: drop images whose URL holds a banned word (saves fetching them)."""
 
     name = "filters.image_urls"
@@ -80,7 +81,7 @@ class ImageUrlFilterStage:
         return True
 
 
-class ImageFilterStage:
+class ImageFilterStage(Stage):
     """After fetching: format, sides, aspect ratio and NSFW, in that order."""
 
     name = "filters.images"

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 
 from builder.context import RunContext
 from builder.document import Document
+from builder.stage import close_stages, run_stages
 from filters.config import FiltersConfig
 from filters.stage import build_filter_stages
 from filters.text_stage import FAILURES_KEY
@@ -29,10 +30,11 @@ def _fresh(docs: Iterable[Document], ctx: RunContext) -> Iterator[Document]:
 def rethreshold(docs: Iterable[Document], config: FiltersConfig, ctx: RunContext) -> Iterator[Document]:
     """The documents that pass `config`, counting every drop in ``ctx.stats`` (books balance)."""
     before, after = build_filter_stages(config.model_copy(update={"enabled": True}), reuse_scores=True)
-    stream: Iterable[Document] = _fresh(docs, ctx)
-    for stage in [*before, *after]:
-        stream = stage(stream, ctx)
-    for doc in stream:
-        ctx.stats.count("doc.out")
-        ctx.stats.count("image.out", len(doc.images))
-        yield doc
+    stages = [*before, *after]
+    try:
+        for doc in run_stages(stages, _fresh(docs, ctx), ctx):
+            ctx.stats.count("doc.out")
+            ctx.stats.count("image.out", len(doc.images))
+            yield doc
+    finally:
+        close_stages(stages)

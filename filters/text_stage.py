@@ -17,6 +17,7 @@ import numpy as np
 
 from builder.context import RunContext
 from builder.document import Document, TextNode
+from builder.stage import Stage
 from filters import batch_measures as bm
 from filters import text_measures as tm
 from filters.config import FiltersConfig
@@ -39,7 +40,7 @@ def record_failures(doc: Document, failures: Iterable[str]) -> None:
         doc.metadata[FAILURES_KEY] = dict(tally)
 
 
-class TextFilterStage:
+class TextFilterStage(Stage):
     name = "filters.text"
 
     def __init__(self, config: FiltersConfig, reuse_scores: bool = False) -> None:

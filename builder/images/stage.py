@@ -22,11 +22,12 @@ from builder.images.policy import page_opt_out
 from builder.images.source import ImageOutcome, ImageSource, decode_pool
 from builder.net.fetcher import Fetcher
 from builder.net.optout import OptOutList
+from builder.stage import Stage
 
 _Pending = tuple[Document, list[tuple[ImageNode, "Future[ImageOutcome] | str"]]]
 
 
-class ImageStage:
+class ImageStage(Stage):
     name = "images"
 
     def __init__(self, config: ImagesConfig) -> None:
@@ -38,7 +39,7 @@ class ImageStage:
 
     # -- lifecycle --------------------------------------------------------------------------
 
-    def _start(self, ctx: RunContext) -> None:
+    def open(self, ctx: RunContext) -> None:
         if self._fetcher is not None:
             return
         fetch = self.config.fetch
@@ -74,7 +75,7 @@ class ImageStage:
     # -- the stage --------------------------------------------------------------------------
 
     def __call__(self, docs: Iterable[Document], ctx: RunContext) -> Iterator[Document]:
-        self._start(ctx)
+        self.open(ctx)  # (idempotent) for a caller that did not open the stage
         assert self._fetcher is not None and self._pool is not None
         source = ImageSource(self.config, self._fetcher, self._cache, ctx.image_archive, self._decoder)
         window: deque[_Pending] = deque()
