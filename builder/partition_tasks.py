@@ -1,8 +1,8 @@
 """What an executor runs for one partition: build, dedup reduce, dedup apply; each ends with its commit.
 
-Module-level functions, so any executor (processes, Ray) can ship them to a worker. Each
-returns a `PartitionResult`; a failure costs that partition only and comes back as a result
-with `error` set. The driver that plans and resumes them is `builder.pipeline`.
+Module-level functions of one typed task (`builder.tasks`), so any executor (processes, Ray)
+can ship them to a worker. Each returns a `PartitionResult`; a failure costs that partition
+only and comes back as a result with `error` set. The driver that plans and resumes them is `builder.pipeline`.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from builder.run_output import RunOutput, ShardSink, clear_local_shards, discard
 from builder.run_state import STATE_DIR, PartitionResult, RunState
 from builder.shards.reader import read_documents
 from builder.shards.writer import ShardInfo, ShardWriter
-from builder.sources import Partition, build_sources
+from builder.sources import build_sources
 from builder.stage import Stage, close_stages, run_stages
 from builder.stats import Stats
+from builder.tasks import ApplyTask, BuildTask, ReduceTask
 
 log = logging.getLogger(__name__)
 
@@ -161,10 +162,9 @@ def _write_final(output: RunOutput, partition_id: str, docs: Iterable[Document],
     return shards
 
 
-def build_partition(config: LoomConfig, partition: Partition, output: RunOutput | str | Path,
-                    staged: bool) -> PartitionResult:
+def build_partition(task: BuildTask) -> PartitionResult:
     """Source → extract → stages → shards (final, or staging when dedup follows); then the commit."""
-    output = output if isinstance(output, RunOutput) else RunOutput.of(output)
+    config, partition, output, staged = task.config, task.partition, task.output, task.staged
 
     def body() -> PartitionResult:
         from builder.extract.stage import ExtractStage
@@ -217,8 +217,9 @@ def read_documents_from(folder: Path, shards: list[ShardInfo]) -> Iterator[Docum
         yield from read_documents(folder / shard.name)
 
 
-def reduce_dedup(config: LoomConfig, output: RunOutput, partitions: list[str]) -> PartitionResult:
+def reduce_dedup(task: ReduceTask) -> PartitionResult:
     """The global dedup decisions over every mapped partition: one task (on a worker), then its record."""
+    config, output, partitions = task.config, task.output, list(task.partitions)
 
     def body() -> PartitionResult:
         from filters.dedup import DedupPasses
@@ -235,9 +236,9 @@ def reduce_dedup(config: LoomConfig, output: RunOutput, partitions: list[str]) -
     return _run_guarded(REDUCE_PARTITION, PHASE_REDUCE, body)
 
 
-def dedup_partition(config: LoomConfig, built: PartitionResult, output: RunOutput | str | Path) -> PartitionResult:
+def dedup_partition(task: ApplyTask) -> PartitionResult:
     """Staging shards → dedup decisions applied → final shards; then the commit."""
-    output = output if isinstance(output, RunOutput) else RunOutput.of(output)
+    config, built, output = task.config, task.built, task.output
 
     def body() -> PartitionResult:
         from filters.dedup import DedupPasses

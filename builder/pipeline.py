@@ -21,6 +21,7 @@ from typing import Any
 from builder.config import LoomConfig
 from builder.errors import ConfigError, OutputError
 from builder.executors import build_executor
+from builder.executors.base import Executor
 from builder.executors.local import default_workers
 from builder.partition_tasks import (  # noqa: F401 - re-exported: the pipeline's public names
     PHASE_BUILD,
@@ -37,13 +38,15 @@ from builder.partition_tasks import (  # noqa: F401 - re-exported: the pipeline'
     staging_dir,
     write_documents,
 )
+from builder.progress import NoProgress, Progress
 from builder.run_output import RunOutput
 from builder.run_state import PartitionResult, RunState
 from builder.shards.format import MANIFEST_NAME, STATS_NAME
 from builder.shards.manifest import build_manifest
 from builder.shards.writer import ShardInfo
-from builder.sources import Partition, plan_partitions
+from builder.sources import plan_partitions
 from builder.stats import Stats
+from builder.tasks import ApplyTask, BuildTask, ReduceTask
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +104,7 @@ def prepare_output(config: LoomConfig, output: RunOutput, overwrite: bool) -> Ru
 
 
 def run_pipeline(config: LoomConfig, out_dir: str | Path, *, overwrite: bool = False,
-                 progress: Any = None) -> RunSummary:
+                 progress: Progress | None = None) -> RunSummary:
     """Run the whole pipeline into `out_dir` (a folder or an fsspec URL), resuming a run of the same config there."""
     started = time.monotonic()
     output = RunOutput.of(out_dir, config.executor.work_dir)
@@ -111,10 +114,10 @@ def run_pipeline(config: LoomConfig, out_dir: str | Path, *, overwrite: bool = F
         raise ConfigError(f"{output} lives in this process only: workers could not write to it; "
                           "use executor type local with workers: 1 (--workers 1)")
     with RunState(output).exclusive():
-        return _run_claimed(config, output, overwrite, progress, started)
+        return _run_claimed(config, output, overwrite, progress or NoProgress(), started)
 
 
-def _run_claimed(config: LoomConfig, output: RunOutput, overwrite: bool, progress: Any,
+def _run_claimed(config: LoomConfig, output: RunOutput, overwrite: bool, progress: Progress,
                  started: float) -> RunSummary:
     state = prepare_output(config, output, overwrite)
     partitions = plan_partitions(config)
@@ -129,25 +132,21 @@ def _run_claimed(config: LoomConfig, output: RunOutput, overwrite: bool, progres
         if state.is_done(part.id, PHASE_BUILD) and _still_usable(state, output, part.id, staged and not all_applied):
             built[part.id] = state.load(part.id, PHASE_BUILD)
         else:
-            todo.append((config, part, output, staged))
+            todo.append(BuildTask(config, part, output, staged))
     final: dict[str, PartitionResult] = {}
-    live = progress.live if progress is not None else None
     try:
-        if progress is not None:
-            progress.start(len(partitions), desc="build" if staged else "loom")
-            for result in built.values():
-                progress.update(result)
-        for result in executor.map_unordered(build_partition, todo, on_progress=live,
-                                             on_failure=_task_failure):
+        progress.start(len(partitions), desc="build" if staged else "loom")
+        for result in built.values():
+            progress.update(result)
+        for result in executor.map_unordered(build_partition, todo, on_progress=progress.live,
+                                             on_failure=_build_failure):
             built[result.partition] = result
-            if progress is not None:
-                progress.update(result)
+            progress.update(result)
         if staged:
             final = _run_dedup(config, output, state, executor, built, progress)
     finally:
         executor.close()
-        if progress is not None:
-            progress.close()
+        progress.close()
 
     by_order = sorted(built.values(), key=lambda r: order.get(r.partition, len(order)))
     stats = Stats()
@@ -171,12 +170,13 @@ def _run_claimed(config: LoomConfig, output: RunOutput, overwrite: bool, progres
                       seconds=time.monotonic() - started, output=output.url())
 
 
-def _task_failure(task: tuple[Any, ...], message: str) -> PartitionResult:
-    """A build or dedup task whose worker died: reported as that partition's failure."""
-    target = task[1]
-    if isinstance(target, Partition):
-        return failed_result(target.id, PHASE_BUILD, f"partition {target.id}: {message}")
-    return failed_result(target.partition, PHASE_DEDUP, f"partition {target.partition}: {message}")
+def _build_failure(task: BuildTask, message: str) -> PartitionResult:
+    """A build task whose worker died: reported as that partition's failure."""
+    return failed_result(task.name, PHASE_BUILD, f"partition {task.name}: {message}")
+
+
+def _apply_failure(task: ApplyTask, message: str) -> PartitionResult:
+    return failed_result(task.name, PHASE_DEDUP, f"partition {task.name}: {message}")
 
 
 def _still_usable(state: RunState, output: RunOutput, partition: str, needs_staging: bool) -> bool:
@@ -191,8 +191,8 @@ def _still_usable(state: RunState, output: RunOutput, partition: str, needs_stag
     return False
 
 
-def _run_dedup(config: LoomConfig, output: RunOutput, state: RunState, executor: Any,
-               built: dict[str, PartitionResult], progress: Any) -> dict[str, PartitionResult]:
+def _run_dedup(config: LoomConfig, output: RunOutput, state: RunState, executor: Executor,
+               built: dict[str, PartitionResult], progress: Progress) -> dict[str, PartitionResult]:
     ok = sorted(p for p, r in built.items() if r.error is None)
     rebuilt = any(not built[p].skipped for p in ok)  # its dedup keys are new: decide again
     if rebuilt or _reduced_partitions(output) != ok:
@@ -202,25 +202,22 @@ def _run_dedup(config: LoomConfig, output: RunOutput, state: RunState, executor:
         for partition in ok:
             if state.is_done(partition, PHASE_DEDUP):
                 state.forget(partition, PHASE_DEDUP)
-        for result in executor.map_unordered(reduce_dedup, [(config, output, ok)]):
+        for result in executor.map_unordered(reduce_dedup, [ReduceTask(config, output, tuple(ok))]):
             if result.error is not None:
                 raise RuntimeError(f"dedup reduce failed: {result.error}")
     final: dict[str, PartitionResult] = {}
     todo = []
-    if progress is not None:
-        progress.start(len(ok), desc="dedup")
+    progress.start(len(ok), desc="dedup")
     for partition in ok:
         if state.is_done(partition, PHASE_DEDUP):
             final[partition] = state.load(partition, PHASE_DEDUP)
-            if progress is not None:
-                progress.update(final[partition])
+            progress.update(final[partition])
         else:
-            todo.append((config, built[partition], output))
-    live = progress.live if progress is not None else None
-    for result in executor.map_unordered(dedup_partition, todo, on_progress=live, on_failure=_task_failure):
+            todo.append(ApplyTask(config, built[partition], output))
+    for result in executor.map_unordered(dedup_partition, todo, on_progress=progress.live,
+                                         on_failure=_apply_failure):
         final[result.partition] = result
-        if progress is not None:
-            progress.update(result)
+        progress.update(result)
     return final
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import Protocol
 
 from tqdm import tqdm
 
@@ -16,6 +17,34 @@ from builder.executors.reporting import snapshot
 from builder.run_state import PartitionResult
 
 KEYS = ("docs", "images", "drops")
+
+
+class Progress(Protocol):
+    """What the driver tells about a run: a phase starts, a partition finishes, a task reports live."""
+
+    def start(self, total: int, done: int = 0, desc: str = "loom") -> None: ...
+
+    def update(self, result: PartitionResult) -> None: ...
+
+    def live(self, partition: str, counts: dict[str, int]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class NoProgress:
+    """Shows nothing: the progress of a library call or a test (the driver never checks for None)."""
+
+    def start(self, total: int, done: int = 0, desc: str = "loom") -> None:
+        pass
+
+    def update(self, result: PartitionResult) -> None:
+        pass
+
+    def live(self, partition: str, counts: dict[str, int]) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 class RunProgress:

@@ -7,6 +7,7 @@ import random
 import shutil
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -40,13 +41,23 @@ def corpus() -> list[dict]:
     return [d.to_dict() for d in docs]
 
 
-def map_task(config: dict, work_dir: str, partition: str, docs: list[dict]) -> str:
+@dataclass(frozen=True)
+class PartTask:
+    config: dict
+    work_dir: str
+    partition: str
+    docs: list[dict]
+
+
+def map_task(task: PartTask) -> str:
+    config, work_dir, partition, docs = task.config, task.work_dir, task.partition, task.docs
     DedupPasses(DedupConfig.model_validate(config), Path(work_dir)).map_partition(
         partition, (Document.from_dict(d) for d in docs))
     return partition
 
 
-def apply_task(config: dict, work_dir: str, partition: str, docs: list[dict]) -> tuple:
+def apply_task(task: PartTask) -> tuple:
+    config, work_dir, partition, docs = task.config, task.work_dir, task.partition, task.docs
     ctx = RunContext(LoomConfig(), partition=partition)
     passes = DedupPasses(DedupConfig.model_validate(config), Path(work_dir))
     originals = [Document.from_dict(d) for d in docs]
@@ -59,10 +70,11 @@ def run_with(executor, work_dir: Path, n_parts: int) -> tuple:
     config = DedupConfig(enabled=True).model_dump()
     docs = corpus()
     parts = {f"part{i}": docs[i::n_parts] for i in range(n_parts)}
-    done = list(executor.map_unordered(map_task, [(config, str(work_dir), p, d) for p, d in parts.items()]))
+    done = list(executor.map_unordered(map_task, [PartTask(config, str(work_dir), p, d) for p, d in parts.items()]))
     assert sorted(done) == sorted(parts)
     DedupPasses(DedupConfig(enabled=True), work_dir).reduce()
-    results = list(executor.map_unordered(apply_task, [(config, str(work_dir), p, d) for p, d in parts.items()]))
+    tasks = [PartTask(config, str(work_dir), p, d) for p, d in parts.items()]
+    results = list(executor.map_unordered(apply_task, tasks))
     kept = sorted(x for r in results for x in r[0])
     dropped = sorted(x for r in results for x in r[1])
     drops: dict[str, int] = {}

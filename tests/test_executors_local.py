@@ -12,22 +12,22 @@ from pathlib import Path
 import pytest
 
 from builder.executors.local import LocalExecutor
-from tests.support.executor_tasks import die_on, fail_on, square, ticking
+from tests.support.executor_tasks import Pick, Ticks, die_on, fail_on, square, ticking
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_every_task_once(workers):
-    results = list(LocalExecutor(workers).map_unordered(square, [(i,) for i in range(7)]))
+    results = list(LocalExecutor(workers).map_unordered(square, range(7)))
     assert sorted(results) == [i * i for i in range(7)]
 
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_raising_task_becomes_its_failure(workers):
-    tasks = [(i, 3) for i in range(5)]
+    tasks = [Pick(i, 3) for i in range(5)]
     results = list(LocalExecutor(workers).map_unordered(
-        fail_on, tasks, on_failure=lambda task, message: ("failed", task[0], message)))
+        fail_on, tasks, on_failure=lambda task, message: ("failed", task.x, message)))
     assert sorted(r for r in results if isinstance(r, int)) == [0, 1, 2, 4]
     (failure,) = [r for r in results if isinstance(r, tuple)]
     assert failure[1] == 3 and "ValueError: task 3 is bad" in failure[2]
@@ -36,9 +36,9 @@ def test_a_raising_task_becomes_its_failure(workers):
 
 
 def test_a_worker_that_dies_costs_only_its_task():
-    tasks = [(i, 4) for i in range(9)]
+    tasks = [Pick(i, 4) for i in range(9)]
     results = list(LocalExecutor(2).map_unordered(
-        die_on, tasks, on_failure=lambda task, message: ("failed", task[0], message)))
+        die_on, tasks, on_failure=lambda task, message: ("failed", task.x, message)))
     assert sorted(r for r in results if isinstance(r, int)) == [i for i in range(9) if i != 4]
     (failure,) = [r for r in results if isinstance(r, tuple)]
     assert failure[1] == 4 and "worker process died" in failure[2]
@@ -47,7 +47,7 @@ def test_a_worker_that_dies_costs_only_its_task():
 @pytest.mark.parametrize("workers", [1, 2])
 def test_live_counters_arrive_while_tasks_run(workers):
     seen: dict[str, list[int]] = {}
-    tasks = [(f"p{i}", 30) for i in range(3)]
+    tasks = [Ticks(f"p{i}", 30) for i in range(3)]
     results = list(LocalExecutor(workers).map_unordered(
         ticking, tasks, on_progress=lambda part, counts: seen.setdefault(part, []).append(counts["docs"])))
     assert results == [30, 30, 30]
@@ -58,7 +58,7 @@ def test_live_counters_arrive_while_tasks_run(workers):
 
 def test_workers_die_with_a_killed_driver(tmp_path):
     pid_files = [tmp_path / f"worker{i}.pid" for i in range(2)]
-    tasks = [(str(p),) for p in pid_files]
+    tasks = [str(p) for p in pid_files]
     driver = subprocess.Popen([sys.executable, "-c", (
         "from builder.executors.local import LocalExecutor\n"
         "from tests.support.executor_tasks import sleep_forever\n"

@@ -16,7 +16,7 @@ from builder.config import load_config, parse_config
 from builder.executors.ray import LOCAL_RAY_ENV, RayExecutor
 from builder.pipeline import run_pipeline
 from builder.progress import RunProgress
-from tests.support.executor_tasks import die_on, square, ticking
+from tests.support.executor_tasks import Pick, Ticks, die_on, square, ticking
 from tests.support.warc_partitions import (
     output_samples,
     partitions_config,
@@ -79,9 +79,9 @@ def test_corrupt_partition_fails_alone_on_ray(ray_session, inputs, tmp_path):
 
 def test_ray_runs_every_task_once_and_isolates_a_dead_worker(ray_session):
     executor = ray_executor()
-    assert sorted(executor.map_unordered(square, [(i,) for i in range(5)])) == [0, 1, 4, 9, 16]
+    assert sorted(executor.map_unordered(square, range(5))) == [0, 1, 4, 9, 16]
     results = list(executor.map_unordered(
-        die_on, [(i, 2) for i in range(5)], on_failure=lambda task, message: ("failed", task[0], message)))
+        die_on, [Pick(i, 2) for i in range(5)], on_failure=lambda task, message: ("failed", task.x, message)))
     assert sorted(r for r in results if isinstance(r, int)) == [0, 1, 3, 4]
     (failure,) = [r for r in results if isinstance(r, tuple)]
     assert failure[1] == 2 and "Error" in failure[2]
@@ -92,7 +92,7 @@ def test_live_counters_arrive_from_ray_workers(ray_session):
     seen: dict[str, list[int]] = {}
     executor = ray_executor()
     results = list(executor.map_unordered(
-        ticking, [(f"p{i}", 60) for i in range(2)],
+        ticking, [Ticks(f"p{i}", 60) for i in range(2)],
         on_progress=lambda part, counts: seen.setdefault(part, []).append(counts["docs"])))
     executor.close()
     assert results == [60, 60]

@@ -19,9 +19,11 @@ from builder.config import parse_config
 from builder.context import RunContext
 from builder.errors import SourceError
 from builder.pipeline import build_partition
+from builder.run_output import RunOutput
 from builder.sources import build_sources
 from builder.sources.remote import RemoteError, RemoteReader
 from builder.sources.warc import _iter_records
+from builder.tasks import BuildTask
 from tests.factories import image_bytes
 from tests.support.http_server import LoopbackServer, static
 
@@ -143,7 +145,7 @@ def test_missing_remote_warc_fails_its_partition_with_a_clear_error(tmp_path):
         cfg = parse_config({"sources": [{"type": "warc", "paths": [server.url("/gone.warc.gz")], "remote": LOOPBACK}],
                             "executor": {"workers": 1}})
         (part,) = build_sources(cfg)[0].partitions()
-        result = build_partition(cfg, part, tmp_path / "out", staged=False)
+        result = build_partition(BuildTask(cfg, part, RunOutput.of(tmp_path / "out"), staged=False))
         assert result.error is not None and "HTTP 404" in result.error
 
 
@@ -253,7 +255,7 @@ def test_images_archived_after_their_page_come_from_the_remote_archive(warc_file
         cfg = parse_config({"sources": [{"type": "warc", "paths": [url], "remote": LOOPBACK}],
                             "filters": {"enabled": False}, "executor": {"workers": 1}})
         (part,) = build_sources(cfg)[0].partitions()
-        result = build_partition(cfg, part, tmp_path / "out", staged=False)
+        result = build_partition(BuildTask(cfg, part, RunOutput.of(tmp_path / "out"), staged=False))
     assert result.error is None
     assert result.stats.counts["image.source.warc"] == 1  # img0.png follows page0 in the stream
     assert result.stats.dropped("image") == 5  # the others are in no archive (site.example is not on the web)

@@ -19,10 +19,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator
 
+from builder.executors.base import Executor, ProgressFn, failed
 from builder.executors.reporting import install_sender, queue_sender
 
-ProgressFn = Callable[[str, dict[str, int]], None]
-FailureFn = Callable[[tuple[Any, ...], str], Any]
+FailureFn = Callable[[Any, str], Any]
 POLL_SECONDS = 0.5
 
 
@@ -43,16 +43,16 @@ def _init_worker(progress_queue: Any) -> None:
     install_sender(queue_sender(progress_queue) if progress_queue is not None else None)
 
 
-class LocalExecutor:
+class LocalExecutor(Executor):
     name = "local"
 
     def __init__(self, workers: int = 0) -> None:
         self.workers = default_workers(workers)
 
-    def map_unordered(self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, ...]],
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any],
                       on_progress: ProgressFn | None = None,
                       on_failure: FailureFn | None = None) -> Iterator[Any]:
-        """`fn(*task)` for every task, results as they complete. `fn` must be a module-level function.
+        """`fn(task)` for every task, results as they complete. `fn` must be a module-level function.
 
         `on_progress(partition, counts)` receives live counters from inside running tasks;
         `on_failure(task, message)` turns a task that raised or killed its worker into a
@@ -64,13 +64,13 @@ class LocalExecutor:
             return
         yield from self._pooled(fn, tasks, on_progress, on_failure)
 
-    def _inline(self, fn: Callable[..., Any], tasks: list[tuple[Any, ...]],
+    def _inline(self, fn: Callable[[Any], Any], tasks: list[Any],
                 on_progress: ProgressFn | None, on_failure: FailureFn | None) -> Iterator[Any]:
         install_sender(on_progress)
         try:
             for task in tasks:
                 try:
-                    result = fn(*task)
+                    result = fn(task)
                 except Exception as exc:
                     if on_failure is None:
                         raise
@@ -79,14 +79,14 @@ class LocalExecutor:
         finally:
             install_sender(None)
 
-    def _pooled(self, fn: Callable[..., Any], tasks: list[tuple[Any, ...]],
+    def _pooled(self, fn: Callable[[Any], Any], tasks: list[Any],
                 on_progress: ProgressFn | None, on_failure: FailureFn | None) -> Iterator[Any]:
         # fork is fast and the driver holds no threads at this point; spawn elsewhere.
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         mp = multiprocessing.get_context(method)
         progress_queue = mp.Queue() if on_progress is not None else None
-        todo: deque[tuple[Any, ...]] = deque(tasks)
-        suspects: deque[tuple[Any, ...]] = deque()  # in flight when a worker died
+        todo: deque[Any] = deque(tasks)
+        suspects: deque[Any] = deque()  # in flight when a worker died
         try:
             while todo or suspects:
                 solo = bool(suspects)  # a suspect runs alone, so a second death names it
@@ -94,13 +94,13 @@ class LocalExecutor:
                 workers = 1 if solo else min(self.workers, len(todo))
                 pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp,
                                            initializer=_init_worker, initargs=(progress_queue,))
-                running: dict[Future[Any], tuple[Any, ...]] = {}
+                running: dict[Future[Any], Any] = {}
                 broken = False
                 try:
                     while (source or running) and not broken:
                         while source and len(running) < workers:
                             task = source.popleft()
-                            running[pool.submit(fn, *task)] = task
+                            running[pool.submit(fn, task)] = task
                         done, _ = wait(running, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
                         _drain(progress_queue, on_progress)
                         for future in done:
@@ -110,11 +110,11 @@ class LocalExecutor:
                             except BrokenProcessPool:
                                 broken = True
                                 if solo:
-                                    yield _failed(on_failure, task, "its worker process died (killed or crashed)")
+                                    yield failed(on_failure, task, "its worker process died (killed or crashed)")
                                 else:
                                     suspects.append(task)
                             except Exception as exc:
-                                yield _failed(on_failure, task, f"{type(exc).__name__}: {exc}")
+                                yield failed(on_failure, task, f"{type(exc).__name__}: {exc}")
                     if broken:  # every task still in flight went down with the pool
                         for task in running.values():
                             (source if solo else suspects).append(task)
@@ -130,15 +130,6 @@ class LocalExecutor:
             if progress_queue is not None:
                 progress_queue.close()
                 progress_queue.cancel_join_thread()
-
-    def close(self) -> None:
-        pass
-
-
-def _failed(on_failure: FailureFn | None, task: tuple[Any, ...], message: str) -> Any:
-    if on_failure is None:
-        raise RuntimeError(message)
-    return on_failure(task, message)
 
 
 def _kill_workers(pool: ProcessPoolExecutor) -> None:

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 import builder
+from builder.executors.base import Executor, ProgressFn, failed
 from builder.executors.config import ExecutorConfig
-from builder.executors.local import FailureFn, ProgressFn, _failed
+from builder.executors.local import FailureFn
 from builder.executors.reporting import install_sender
 
 POLL_SECONDS = 0.5
@@ -33,7 +34,7 @@ def _ray() -> Any:
     return ray
 
 
-class RayExecutor:
+class RayExecutor(Executor):
     name = "ray"
 
     def __init__(self, config: ExecutorConfig) -> None:
@@ -56,20 +57,20 @@ class RayExecutor:
         self._task = ray.remote(num_cpus=1, max_retries=1)(_call_with_progress)
         self._box: Any = None
 
-    def map_unordered(self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, ...]],
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any],
                       on_progress: ProgressFn | None = None,
                       on_failure: FailureFn | None = None) -> Iterator[Any]:
         ray = _ray()
         todo = list(tasks)
         todo.reverse()  # pop() from the end keeps the given order
         box = self._progress_box() if on_progress is not None else None
-        running: dict[Any, tuple[Any, ...]] = {}
+        running: dict[Any, Any] = {}
         fn_ref = ray.put(fn)
         try:
             while todo or running:
                 while todo and len(running) < self.workers:
                     task = todo.pop()
-                    running[self._task.remote(box, fn_ref, *task)] = task
+                    running[self._task.remote(box, fn_ref, task)] = task
                 done, _ = ray.wait(list(running), num_returns=1, timeout=POLL_SECONDS)
                 if box is not None:
                     for partition, counts in ray.get(box.drain.remote()):
@@ -79,7 +80,7 @@ class RayExecutor:
                     try:
                         yield ray.get(ref)
                     except ray.exceptions.RayError as exc:
-                        yield _failed(on_failure, task, _describe(exc))
+                        yield failed(on_failure, task, _describe(exc))
         finally:
             for ref in running:
                 ray.cancel(ref, force=True)
@@ -113,12 +114,12 @@ class ProgressBox:
         return items
 
 
-def _call_with_progress(box: Any, fn: Callable[..., Any], *task: Any) -> Any:
-    """The Ray task: run `fn(*task)` with live counters going to `box`."""
+def _call_with_progress(box: Any, fn: Callable[[Any], Any], task: Any) -> Any:
+    """The Ray task: run `fn(task)` with live counters going to `box`."""
     if box is not None:
         install_sender(lambda partition, counts: box.push.remote(partition, counts))
     try:
-        return fn(*task)
+        return fn(task)
     finally:
         install_sender(None)
 

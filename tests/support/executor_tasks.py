@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from builder.executors.reporting import LiveCounter
@@ -15,24 +16,37 @@ def square(x: int) -> int:
     return x * x
 
 
-def fail_on(x: int, bad: int) -> int:
-    if x == bad:
-        raise ValueError(f"task {x} is bad")
-    return x
+@dataclass(frozen=True)
+class Pick:
+    x: int
+    bad: int  # the task that fails
 
 
-def die_on(x: int, bad: int) -> int:
+@dataclass(frozen=True)
+class Ticks:
+    partition: str
+    docs: int
+
+
+def fail_on(task: Pick) -> int:
+    if task.x == task.bad:
+        raise ValueError(f"task {task.x} is bad")
+    return task.x
+
+
+def die_on(task: Pick) -> int:
     """Kill this worker process outright (as the OOM killer or a native crash would) on `bad`."""
-    if x == bad:
+    if task.x == task.bad:
         os.kill(os.getpid(), signal.SIGKILL)
     time.sleep(0.05)
-    return x
+    return task.x
 
 
-def ticking(partition: str, docs: int) -> int:
+def ticking(task: Ticks) -> int:
     """Process `docs` documents slowly, reporting live counters as a partition does."""
     stats = Stats()
-    counter = LiveCounter(partition, stats, interval=0.0)
+    counter = LiveCounter(task.partition, stats, interval=0.0)
+    docs = task.docs
     for _ in range(docs):
         stats.count("doc.in")
         counter.tick()
