@@ -31,8 +31,13 @@ class ImageNode:
     """An image in the page. `data` holds the stored bytes once the image stage fetched them.
 
     `info` carries what the image stage learned (width, height, format, sha256, phash,
-    original size, where the bytes came from); it is kept in the JSON. `data` is not:
-    in a shard it is its own tar member.
+    original size, where the bytes came from, ``url``: the candidate whose bytes were used);
+    it is kept in the JSON. `data` is not: in a shard it is its own tar member.
+
+    `candidates` are every URL the page gives for this picture (src, each srcset and
+    ``<source>`` candidate, lazy-loading attributes), in preference order, `src` first; the
+    image stage tries them all in the archive and falls back along them on the network.
+    Empty means just `src`.
     """
 
     src: str
@@ -41,6 +46,13 @@ class ImageNode:
     info: dict[str, Any] = field(default_factory=dict)
     scores: dict[str, float] = field(default_factory=dict)
     data: bytes | None = field(default=None, repr=False, compare=False)
+    candidates: list[str] = field(default_factory=list)
+
+    def urls(self) -> list[str]:
+        """Every URL to try for this image, `src` first, each once."""
+        if not self.candidates:
+            return [self.src] if self.src else []
+        return list(dict.fromkeys([self.src, *self.candidates] if self.src else self.candidates))
 
     @property
     def type(self) -> str:
@@ -135,6 +147,8 @@ class Document:
                     info["alt"] = node.alt
                 if node.caption:
                     info["caption"] = node.caption
+                if node.candidates:
+                    info["candidates"] = node.candidates
                 if node.scores:
                     info["scores"] = node.scores
                 image_info.append(info)
@@ -174,7 +188,9 @@ class Document:
                 alt = iinfo.pop("alt", "")
                 caption = iinfo.pop("caption", "")
                 scores = iinfo.pop("scores", {})
-                nodes.append(ImageNode(src, alt, caption, iinfo, dict(scores)))
+                candidates = iinfo.pop("candidates", None)
+                nodes.append(ImageNode(src, alt, caption, iinfo, dict(scores),
+                                       candidates=[str(c) for c in candidates or []]))
         prov = data.get("provenance")
         return cls(
             id=data["key"],

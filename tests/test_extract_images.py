@@ -176,3 +176,27 @@ def test_an_inline_image_splits_its_paragraph_in_reading_order():
     i = next(k for k, n in enumerate(doc.nodes) if isinstance(n, ImageNode))
     assert doc.nodes[i - 1].text == "The formula"
     assert doc.nodes[i + 1].text == "grows fast, as everyone knows."
+
+
+def test_every_candidate_url_is_kept_in_preference_order():
+    body = (
+        '<img src="//upload.example.net/a/Mona_Lisa%2C_x.jpg/220px-M.jpg" width="220" '
+        'data-src="lazy.jpg" srcset="//upload.example.net/a/330px-M.jpg 1.5x, //upload.example.net/a/440px-M.jpg 2x">'
+        '<picture><source srcset="p-800.webp 800w, p-400.webp 400w"><img src="p.jpg" alt="p"></picture>'
+    )
+    doc, _ = extract(body)
+    first, second = doc.images
+    assert first.candidates == [
+        "https://upload.example.net/a/440px-M.jpg",  # the chosen one first (2x of 220 px fits 1600)
+        "https://upload.example.net/a/330px-M.jpg",
+        "https://example.org/blog/2024/lazy.jpg",
+        "https://upload.example.net/a/Mona_Lisa%2C_x.jpg/220px-M.jpg",  # the 1x a browser fetches
+    ]
+    assert first.src == first.candidates[0]
+    assert second.candidates == ["https://example.org/blog/2024/p-800.webp", "https://example.org/blog/2024/p-400.webp",
+                                 "https://example.org/blog/2024/p.jpg"]
+    # the shard JSON keeps them, and reads them back
+    info = doc.to_dict()["image_info"][1]
+    assert info["candidates"] == first.candidates
+    again = type(doc).from_dict(doc.to_dict())
+    assert again.images[0].candidates == first.candidates and "candidates" not in again.images[0].info

@@ -8,8 +8,9 @@ Lazy-loading scripts keep the real URL in attributes such as ``data-src``, ``dat
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from builder.extract.urls import best_srcset_url
+from builder.extract.urls import ranked_srcset
 
 # Attributes that hold one URL, best first (src comes last: on lazy pages it is a placeholder).
 _SRC_ATTRS = (
@@ -65,35 +66,43 @@ def is_hidden(attrs: dict[str, str | None]) -> bool:
     return "hidden" in attrs or bool(style and _HIDDEN_STYLE.search(style))
 
 
-def pick_url(attrs: dict[str, str | None], max_width: int, extra_srcsets: list[str] = ()) -> str | None:
-    """The best real URL of an <img> (or None): srcset (best fit), lazy attributes, JSON blobs, src."""
+def candidate_urls(attrs: dict[str, str | None], max_width: int, extra_srcsets: Sequence[str] = ()) -> list[str]:
+    """Every real URL an <img> names, best first (unresolved, each once).
+
+    The first is the one to show: the best-fitting srcset candidate, then a ``<picture>``
+    ``<source>``, a lazy attribute, a JSON blob, src. The rest (other srcset widths, src,
+    ...) are the same picture under other URLs: an archive may hold only one of them.
+    """
     width = declared_size(attrs, "width")
+    out: list[str] = []
     for key in _SRCSET_ATTRS:
         value = attrs.get(key)
         if value and not value.lstrip().startswith("data:"):
-            url = best_srcset_url(value, max_width, width)
-            if url and not _is_placeholder(url):
-                return url
+            out.extend(u for u in ranked_srcset(value, max_width, width) if not _is_placeholder(u))
     for srcset in extra_srcsets:  # <picture><source srcset>
-        url = best_srcset_url(srcset, max_width, width)
-        if url and not _is_placeholder(url):
-            return url
+        out.extend(u for u in ranked_srcset(srcset, max_width, width) if not _is_placeholder(u))
     for key in _SRC_ATTRS:
         value = attrs.get(key)
         if value:
             value = value.strip()
             if value[:1] in "{[":
+                out.extend(m.group(0) for m in IMAGE_URL.finditer(value))
+            elif value and not _is_placeholder(value):
+                out.append(value)
+    if not out:
+        for key, value in attrs.items():  # any other lazy attribute holding a URL or JSON with one
+            if value and key.startswith("data-") and key not in _SRC_ATTRS and key not in _SRCSET_ATTRS:
                 m = IMAGE_URL.search(value)
                 if m:
-                    return m.group(0)
-            elif value and not _is_placeholder(value):
-                return value
-    for key, value in attrs.items():  # any other lazy attribute holding a URL or JSON with one
-        if value and key.startswith("data-") and key not in _SRC_ATTRS and key not in _SRCSET_ATTRS:
-            m = IMAGE_URL.search(value)
-            if m:
-                return m.group(0)
-    return None
+                    out.append(m.group(0))
+                    break
+    return list(dict.fromkeys(out))
+
+
+def pick_url(attrs: dict[str, str | None], max_width: int, extra_srcsets: Sequence[str] = ()) -> str | None:
+    """The best real URL of an <img> (or None): srcset (best fit), lazy attributes, JSON blobs, src."""
+    urls = candidate_urls(attrs, max_width, extra_srcsets)
+    return urls[0] if urls else None
 
 
 def has_data_uri(attrs: dict[str, str | None]) -> bool:

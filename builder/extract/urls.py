@@ -64,13 +64,11 @@ def parse_srcset(value: str) -> list[tuple[str, str]]:
     return out
 
 
-def best_srcset_url(value: str, max_width: int, declared_width: int | None = None) -> str | None:
-    """The widest candidate no wider than `max_width` (the narrowest if all are wider)."""
-    candidates = parse_srcset(value)
-    if not candidates:
-        return None
+def ranked_srcset(value: str, max_width: int, declared_width: int | None = None) -> list[str]:
+    """The candidates of a srcset, best first: the widest no wider than `max_width`, then the
+    narrower ones (widest first), then those wider than `max_width` (narrowest first)."""
     sized: list[tuple[float, str]] = []
-    for url, descriptor in candidates:
+    for url, descriptor in parse_srcset(value):
         m = _DESCRIPTOR.match(descriptor.split()[0]) if descriptor else None
         if m is None:
             width = float(declared_width or 0) or 1.0
@@ -79,7 +77,12 @@ def best_srcset_url(value: str, max_width: int, declared_width: int | None = Non
         else:  # density descriptor: n x the declared (or a typical) width
             width = float(m.group(1)) * (declared_width or 600)
         sized.append((width, url))
-    fitting = [c for c in sized if c[0] <= max_width]
-    if fitting:
-        return max(fitting, key=lambda c: c[0])[1]
-    return min(sized, key=lambda c: c[0])[1]
+    fitting = sorted((c for c in sized if c[0] <= max_width), key=lambda c: -c[0])
+    wider = sorted((c for c in sized if c[0] > max_width), key=lambda c: c[0])
+    return [url for _, url in fitting + wider]
+
+
+def best_srcset_url(value: str, max_width: int, declared_width: int | None = None) -> str | None:
+    """The widest candidate no wider than `max_width` (the narrowest if all are wider)."""
+    ranked = ranked_srcset(value, max_width, declared_width)
+    return ranked[0] if ranked else None

@@ -188,7 +188,8 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
 
     def add_image(attrs: dict) -> None:
         reason = img.attribute_rejection(attrs)
-        url = img.pick_url(attrs, max_srcset_width, picture_sources or ())
+        urls = img.candidate_urls(attrs, max_srcset_width, picture_sources or ())
+        url = urls[0] if urls else None
         absolute = resolve(url, base_url) if url else None
         if absolute is None:
             if not reason:
@@ -201,7 +202,13 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
         if reason:
             item = ImageItem(cur, None, reason)
         else:
-            item = ImageItem(cur, ImageNode(absolute, alt=" ".join((attrs.get("alt") or "").split())))
+            node = ImageNode(absolute, alt=" ".join((attrs.get("alt") or "").split()))
+            if len(urls) > 1:
+                others = (resolve(u, base_url) for u in urls[1:])
+                node.candidates = list(dict.fromkeys([absolute, *(u for u in others if u)]))
+            else:
+                node.candidates = [absolute]
+            item = ImageItem(cur, node)
         if noscript_depth and items and isinstance(items[-1], ImageItem) and not "".join(buf).strip():
             # <noscript> right after a lazy image: the same picture, spelled for script-less readers.
             if items[-1].node is None and item.node is not None:
@@ -380,7 +387,7 @@ def _figure_without_img(figure, items: list, start: int, box: int, base_url: str
         if value and (m := img.IMAGE_URL.search(value)):
             url = resolve(m.group(0), base_url)
             if url:
-                items.insert(start, ImageItem(box, ImageNode(url)))
+                items.insert(start, ImageItem(box, ImageNode(url, candidates=[url])))
             return
 
 

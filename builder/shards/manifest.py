@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from builder import __version__
-from builder.shards.format import FORMAT_NAME, FORMAT_VERSION, MANIFEST_NAME
+from builder.shards.format import FORMAT_MINOR_VERSION, FORMAT_NAME, FORMAT_VERSION, MANIFEST_NAME
 from builder.shards.writer import ShardInfo
 
 
@@ -17,6 +17,7 @@ def build_manifest(shards: Iterable[ShardInfo], config: dict[str, Any] | None = 
     return {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
+        "format_minor_version": FORMAT_MINOR_VERSION,
         "loom_version": __version__,
         "samples": sum(s.samples for s in shard_list),
         "bytes": sum(s.bytes for s in shard_list),

@@ -73,6 +73,12 @@ def _alignment_problems(data: dict[str, Any], key: str) -> list[str]:
             problems.append(f"{key}: position {i}: an image needs image_info (object) and no text_info")
         elif not isinstance(info.get("src"), str):
             problems.append(f"{key}: position {i}: image_info has no src")
+        elif "url" in info and not isinstance(info["url"], str):
+            problems.append(f"{key}: position {i}: image_info url is not a string")
+        elif "candidates" in info and not (
+            isinstance(info["candidates"], list) and all(isinstance(c, str) for c in info["candidates"])
+        ):
+            problems.append(f"{key}: position {i}: image_info candidates is not a list of strings")
         n_image += 1
     return problems
 
