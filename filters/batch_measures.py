@@ -203,7 +203,9 @@ def measure_paragraphs(texts: Sequence[str], lists: WordListSet, char_n: int, wo
     tokens = punct + _segment_sums(run_starts, starts, ends)
     char_rep = char_repetition_from_codes(codes, starts, lengths, gap, char_n)
 
-    lowered = joined.lower().replace("\u2019", "'")
+    lowered = joined.lower()
+    if lists.straight_apostrophes:
+        lowered = lowered.replace("\u2019", "'")
     if len(lowered) != len(joined):  # a few letters lower-case to two characters ("İ")
         low_lengths = lengths + _segment_sums(lower_growth_table()[codes], starts, ends)
         low_starts = np.cumsum(low_lengths + gap) - low_lengths - gap

@@ -248,8 +248,17 @@ class DocumentRules(Section):
 
 
 class WordLists(Section):
-    """Where word lists come from (see docs/filters.md)."""
+    """Which word lists the checks use (docs/filters.md): loom's lists, or OBELICS's own.
 
+    OBELICS's stop-word (301) and flagged-word (67) lists are English; for another language
+    loom's list is used. OBELICS's `spam` list is its final-step spam words (40 words),
+    which it applied per paragraph after deduplication, not at the filtering step.
+    """
+
+    stopwords: Literal["loom", "obelics"] = "loom"  # loom: Snowball lists; obelics: OBELICS's 301 words
+    flagged_words: Literal["loom", "obelics"] = "loom"  # loom: LDNOOBW lists; obelics: OBELICS's 67 words
+    spam: Literal["loom", "obelics"] = "loom"  # loom: loom's spam phrases; obelics: OBELICS's final-step words
+    straight_apostrophes: bool = True  # count "don’t" as "don't"; false measures the text as it is (OBELICS)
     common_words_top_n: int = Field(100_000, ge=1)  # wordfreq's n most frequent words per language
 
 

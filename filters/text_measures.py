@@ -5,7 +5,8 @@
   characters by hand; the category rule covers every script.
 - *Words*: the text is lower-cased, split on whitespace, and each piece stripped of special
   characters at both ends; empty pieces are dropped ("3D," -> "d", "--" -> nothing).
-  Typographic apostrophes are made straight first, so "don’t" is the stop word "don't".
+  Typographic apostrophes are made straight first, so "don’t" is the stop word "don't"
+  (unless `straighten` is false: OBELICS measures the text as it is).
 - *Character n-gram repetition*: over the counts of the text's character n-grams sorted in
   decreasing order, the share of all n-grams taken by the k most frequent, with
   k = min(floor(sqrt(#distinct)), #distinct n-grams seen more than once).
@@ -42,8 +43,9 @@ def _strip_special(token: str) -> str:
     return _EDGE_SPECIAL.sub("", stripped)
 
 
-def words_of(text: str) -> list[str]:
-    tokens = text.lower().replace("\u2019", "'").split()
+def words_of(text: str, straighten: bool = True) -> list[str]:
+    lowered = text.lower()
+    tokens = (lowered.replace("\u2019", "'") if straighten else lowered).split()
     words = [t if t.isalpha() else _strip_special(t) for t in tokens]
     return [w for w in words if w] if len(words) != sum(map(bool, words)) else words
 

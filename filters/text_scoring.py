@@ -17,10 +17,10 @@ from typing import Callable
 import numpy as np
 
 from filters.batch_measures import COMMON, FLAGGED, SPAM_START, STOP
-from filters.config import TextFilters
+from filters.config import TextFilters, WordLists
 from filters.hashing import IdTable, string_ids
 from filters.lang import stored_language
-from filters.wordlists import common_words_for, flagged_words_for, spam_phrases_for, stopwords_for
+from filters.wordlists import common_words_for, flagged_words_from, spam_phrases_from, stopwords_from
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,7 @@ class WordListSet:
     flagged: frozenset[str] | None
     common: frozenset[str] | None
     spam: dict[str, tuple[tuple[str, ...], ...]] | None
+    straight_apostrophes: bool = True  # words are measured with "’" made "'" (loom); False: as they are
     # The same lists as word ids (`hashing`), for the batch measures: one table of flags.
     table: IdTable | None = field(default=None, compare=False)
     spam_ids: dict[int, tuple[tuple[int, ...], ...]] | None = field(default=None, compare=False)
@@ -52,9 +53,16 @@ class WordListSet:
                 for first, phrases in zip(string_ids(self.spam), self.spam.values())})
 
     @classmethod
-    def load(cls, lang: str, common_top_n: int) -> WordListSet:
-        return cls(lang, stopwords_for(lang), flagged_words_for(lang), common_words_for(lang, common_top_n),
-                   spam_phrases_for(lang))
+    def load(cls, lang: str, common_top_n: int, stopwords: str = "loom", flagged: str = "loom",
+             spam: str = "loom", straight_apostrophes: bool = True) -> WordListSet:
+        """The lists of `lang`; `stopwords`, `flagged`, `spam` name their source ("loom" or "obelics")."""
+        return cls(lang, stopwords_from(stopwords, lang), flagged_words_from(flagged, lang),
+                   common_words_for(lang, common_top_n), spam_phrases_from(spam, lang), straight_apostrophes)
+
+    @classmethod
+    def for_config(cls, lang: str, config: WordLists) -> WordListSet:
+        return cls.load(lang, config.common_words_top_n, config.stopwords, config.flagged_words, config.spam,
+                        config.straight_apostrophes)
 
 
 def _at_most(limit: float) -> Callable[[float], bool]:

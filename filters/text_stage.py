@@ -60,7 +60,7 @@ class TextFilterStage(Stage):
     def _word_lists(self, lang: str) -> WordListSet:
         lists = self._lists.get(lang)
         if lists is None:
-            lists = WordListSet.load(lang, self.config.word_lists.common_words_top_n)
+            lists = WordListSet.for_config(lang, self.config.word_lists)
             self._lists[lang] = lists
         return lists
 
@@ -142,7 +142,8 @@ class TextFilterStage(Stage):
         doc_failed = list(verdict.document_failures)
         if self.config.repetition.enabled:
             doc.scores.update(repetition_scores([n.text for n in kept_nodes],
-                                                [w for n in kept_nodes for w in tm.words_of(n.text)],
+                                                [w for n in kept_nodes for w in tm.words_of(
+                                                    n.text, self.config.word_lists.straight_apostrophes)],
                                                 self.config.repetition))
             doc_failed += repetition_failures(doc.scores, self.config.repetition)
         stored = stored_language(doc.scores)

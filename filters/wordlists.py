@@ -6,6 +6,9 @@
   CC-BY-4.0), files in ``filters/data/flagged_words/<lang>.txt``, each naming its source.
 - common words: `wordfreq`'s most frequent words of the language (`top_n`).
 - spam phrases: ``filters/data/spam_phrases_<lang>.txt``, written for loom (its header says so).
+- OBELICS's own English lists (stop words, flagged words, final-step spam words), as data
+  from the OBELICS repository (Apache-2.0): ``filters/data/obelics/`` (see its NOTICE.txt).
+  `word_lists.stopwords: obelics` and so on select them; "loom's lists" are the above.
 
 A language without a list gets `None`, and the filter that needs it is skipped for it.
 """
@@ -28,9 +31,39 @@ def _normalize(word: str) -> str:
     return word.lower().replace("\u2019", "'")
 
 
+OBELICS_DIR = DATA_DIR / "obelics"
+OBELICS_LANGS = ("en",)  # OBELICS published English lists only
+
+
+@cache
+def obelics_list(name: str) -> frozenset[str]:
+    """One of OBELICS's lists as published: ``stopwords``, ``flagged_words`` or ``spam_words``."""
+    return frozenset(_read_list(OBELICS_DIR / f"{name}_en.txt"))
+
+
+def stopwords_from(source: str, lang: str) -> frozenset[str] | None:
+    """Stop words of `lang` from `source` ("loom" or "obelics"; OBELICS's are English only)."""
+    if source == "obelics" and lang in OBELICS_LANGS:
+        return obelics_list("stopwords")
+    return stopwords_for(lang)
+
+
+def flagged_words_from(source: str, lang: str) -> frozenset[str] | None:
+    if source == "obelics" and lang in OBELICS_LANGS:
+        return obelics_list("flagged_words")
+    return flagged_words_for(lang)
+
+
+def spam_phrases_from(source: str, lang: str) -> dict[str, tuple[tuple[str, ...], ...]] | None:
+    """Spam phrases of `lang`; OBELICS's final-step list is single words (a phrase of one)."""
+    if source == "obelics" and lang in OBELICS_LANGS:
+        return {word: ((word,),) for word in sorted(obelics_list("spam_words"))}
+    return spam_phrases_for(lang)
+
+
 @cache
 def stopwords_for(lang: str) -> frozenset[str] | None:
-    """Stop words of `lang` (ISO 639-1), or None when no package has them."""
+    """loom's stop words of `lang` (ISO 639-1), or None when no package has them."""
     try:
         import stopwords
 
@@ -83,11 +116,17 @@ def spam_phrases_for(lang: str) -> dict[str, tuple[tuple[str, ...], ...]] | None
     return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in index.items()}
 
 
-def sources() -> dict[str, str]:
+OBELICS_SOURCE = "OBELICS repository (huggingface/OBELICS, Apache-2.0), English"
+
+
+def sources(stopwords: str = "loom", flagged_words: str = "loom", spam: str = "loom") -> dict[str, str]:
     """Where each list comes from, for the manifest and the docs."""
     return {
-        "stopwords": "stopwords (Snowball lists), else stopwordsiso",
-        "flagged_words": "LDNOOBW via npm naughty-words 1.2.0 (CC-BY-4.0)",
+        "stopwords": (f"{OBELICS_SOURCE}: STOPWORDS" if stopwords == "obelics"
+                      else "stopwords (Snowball lists), else stopwordsiso"),
+        "flagged_words": (f"{OBELICS_SOURCE}: FLAGGED_WORDS" if flagged_words == "obelics"
+                          else "LDNOOBW via npm naughty-words 1.2.0 (CC-BY-4.0)"),
         "common_words": "wordfreq top_n_list",
-        "spam_phrases": "loom (filters/data/spam_phrases_<lang>.txt)",
+        "spam_phrases": (f"{OBELICS_SOURCE}: SPAM_WORDS (final step)" if spam == "obelics"
+                         else "loom (filters/data/spam_phrases_<lang>.txt)"),
     }

@@ -127,16 +127,17 @@ def test_obelics_config_decisions_on_crafted_paragraphs(repo_dir: Path) -> None:
         "Home | News | Sport | Weather | Contact | About": "special_chars",
         "buy buy buy buy buy buy buy buy buy buy buy buy": "char_repetition",
         "Apple Banana Cherry Mango Papaya Kiwi Grape Lemon": "stopwords",  # no stop words
-        ("Subscribe to our newsletter and sign up for free shipping on all orders and "
-         "the latest news."): "spam",
         ("the the of and qzxv blorft wumple snargle frobnic glimber twazzle of a "
          "in on zorp."): "common_words",
     }
-    doc = make_doc(*cases, PROSE_2)
+    # OBELICS had no spam check at its filtering step: a spammy paragraph is kept.
+    spam = "Subscribe to our newsletter and sign up for free shipping on all orders and the latest news."
+    doc = make_doc(*cases, spam, PROSE_2)
     ctx = RunContext(config=LoomConfig())
     out = list(TextFilterStage(config)([doc], ctx))
     assert len(out) == 1
-    assert [n.text for n in out[0].texts] == [PROSE, PROSE_2]
+    assert [n.text for n in out[0].texts] == [PROSE, spam, PROSE_2]
+    assert "paragraph.spam" not in ctx.stats.drops
     expected_drops = [reason for reason in cases.values() if reason]
     for reason in set(expected_drops):
         assert ctx.stats.drops[f"paragraph.{reason}"] == expected_drops.count(reason), reason
