@@ -23,6 +23,7 @@ from builder.errors import ConfigError, OutputError
 from builder.executors import build_executor
 from builder.executors.base import Executor
 from builder.executors.local import default_workers
+from builder.output_guard import check_output_location, clear_for_overwrite
 from builder.partition_tasks import (  # noqa: F401 - re-exported: the pipeline's public names
     PHASE_BUILD,
     PHASE_DEDUP,
@@ -84,10 +85,12 @@ def output_config(config: LoomConfig) -> dict[str, Any]:
 
 def prepare_output(config: LoomConfig, output: RunOutput, overwrite: bool) -> RunState:
     """Claim the output; refuse one that holds a run of another config."""
-    if overwrite:
-        output.clear()
     state = RunState(output)
     public = output_config(config)
+    if overwrite:  # only a loom output, and only loom's files in it (builder/output_guard.py)
+        clear_for_overwrite(output)
+        state.claim(public)
+        return state
     owner = state.owner_config()
     if owner is not None:
         for key in EXECUTION_ONLY:  # outputs written before these keys were set aside
@@ -113,6 +116,7 @@ def run_pipeline(config: LoomConfig, out_dir: str | Path, *, overwrite: bool = F
     if output.in_process_only and (config.executor.type != "local" or default_workers(config.executor.workers) > 1):
         raise ConfigError(f"{output} lives in this process only: workers could not write to it; "
                           "use executor type local with workers: 1 (--workers 1)")
+    check_output_location(output)
     with RunState(output).exclusive():
         return _run_claimed(config, output, overwrite, progress or NoProgress(), started)
 

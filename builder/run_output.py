@@ -135,12 +135,6 @@ class RunOutput:
         if self.exists(rel):
             self.fs.rm(self.path(rel))
 
-    def clear(self) -> None:
-        """Delete everything inside the output (the folder itself stays: a run holds a lock on it)."""
-        if self.exists():
-            for entry in self.fs.ls(self.root, detail=False):
-                self.fs.rm(entry, recursive=True)
-
     def upload(self, local: Path, rel: str) -> None:
         """Copy a finished local file to `rel` (non-local outputs)."""
         parent = self.path(rel).rsplit("/", 1)[0]

@@ -21,6 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from builder.config import load_config
     from builder.context import RunContext
+    from builder.output_guard import check_writable_folder
     from builder.shards.manifest import write_manifest
     from builder.shards.reader import read_documents
     from builder.shards.writer import ShardWriter
@@ -30,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out.resolve() == args.shards.resolve():
         print("loom rethreshold: --out must differ from the input shards", flush=True)
         return 2
+    check_writable_folder(args.out, "rethreshold", "--out")  # never into a folder of the user's own files
     ctx = RunContext(config=config)
     with ShardWriter(args.out, args.prefix, max_samples=args.max_samples) as writer:
         for doc in rethreshold(read_documents(args.shards), config.filters, ctx):

@@ -16,7 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", help="output folder, or an fsspec URL such as s3://bucket/run "
                         "(default: the config's `output`)")
     parser.add_argument("--overwrite", action="store_true",
-                        help="delete an existing output folder first instead of resuming into it")
+                        help="replace the loom run in the output instead of resuming it (deletes only loom's files; "
+                        "a folder that is not a loom output is refused)")
     parser.add_argument("--executor", choices=["local", "ray"], help="override executor.type")
     parser.add_argument("--workers", type=int, help="override executor.workers")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -49,13 +49,17 @@ def run(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from builder.config import load_config
-    from builder.errors import ConfigError
+    from builder.errors import ConfigError, OutputError
+    from builder.output_guard import is_loom_output
     from builder.validate.config import ValidateConfig
     from builder.validate.run import validate_output
 
     if not args.shards_dir.is_dir():
         print(f"loom validate: {args.shards_dir} is not a folder", file=sys.stderr)
         return EXIT_USAGE
+    if not args.report_dir and not is_loom_output(args.shards_dir):  # never validation/ in a user's folder
+        raise OutputError(f"validate: {args.shards_dir} is not a loom output (no _loom/run.json or loom "
+                              "manifest.json), so validation/ is not written into it; pass --report-dir DIR")
     base = load_config(args.config).validate_ if args.config else ValidateConfig()
     overrides = {field: getattr(args, flag) for flag, field in _OVERRIDES.items()
                  if getattr(args, flag) is not None}
