@@ -55,6 +55,9 @@ class ImagesConfig(Section):
     decode_processes: int = Field(0, ge=0)
     max_docs_in_flight: int = 256  # documents held while their images are fetched (order is kept)
     cache_dir: str | None = None  # content-addressed cache of fetched bytes; null: no cache
+    # An image fetched from the network with a side below this tries its next candidate URL
+    # (another srcset width, src, ...) when it has one; the smallest is kept if none is bigger. 0: off.
+    candidate_min_side: int = Field(150, ge=0)
     fetch: FetchConfig = Field(default_factory=FetchConfig)
     decode: DecodeConfig = Field(default_factory=DecodeConfig)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)

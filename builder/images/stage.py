@@ -115,7 +115,7 @@ class ImageStage(Stage):
                 continue
             entry = shared.get(node.src)
             if entry is None:
-                entry = shared[node.src] = [self._pool.submit(source.get, node.src), 0]
+                entry = shared[node.src] = [self._pool.submit(source.get, node.urls()), 0]
             entry[1] += 1
             jobs.append((node, entry[0]))
         return doc, jobs
@@ -146,6 +146,10 @@ class ImageStage(Stage):
                 failed.add(id(node))
                 continue
             ctx.stats.count(f"image.source.{outcome.source}")
+            if outcome.alternate:  # the archive or cache held the picture under another of its URLs
+                ctx.stats.count(f"image.candidate_alternate.{outcome.source}")
+            if outcome.fallback:  # the preferred URL failed on the network; a later candidate served
+                ctx.stats.count("image.candidate_fallback")
             node.data = outcome.data
             node.info.update(outcome.info)
         if failed:

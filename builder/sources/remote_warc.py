@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import logging
-import threading
 from collections import deque
 from typing import TYPE_CHECKING, Iterator
 
@@ -19,10 +18,11 @@ from warcio.archiveiterator import ArchiveIterator
 
 from builder.context import RunContext
 from builder.errors import SourceError
+from builder.images.archive_index import ArchiveImageIndex
 from builder.sources.page import Page
 from builder.sources.partition import Partition, partition_id
 from builder.sources.remote import RemoteError, RemoteReader, expand_remote, is_remote, url_name
-from builder.sources.warc import PAGE_RECORD_TYPES, _is_plausible, _iter_records, _media_type
+from builder.sources.warc import _is_plausible, _iter_records, _media_type
 
 if TYPE_CHECKING:
     from builder.sources.warc import WarcSource
@@ -52,23 +52,22 @@ class RemoteImageArchive:
     def __init__(self, reader: RemoteReader, url: str) -> None:
         self.reader = reader
         self.url = url
-        self.index: dict[str, tuple[int, int]] = {}
-        self._lock = threading.Lock()
+        self.index: ArchiveImageIndex[tuple[int, int]] = ArchiveImageIndex()
 
     def __len__(self) -> int:
         return len(self.index)
 
-    def add(self, url: str, offset: int, length: int) -> None:
-        with self._lock:
-            self.index.setdefault(url, (offset, length))
+    def add(self, rec_type: str, url: str, media_type: str, status: int | None, offset: int, length: int,
+            digest: str | None = None, refers_to: str | None = None) -> bool:
+        """Index a record as it passes (images, and revisits of them); True for a new image."""
+        return self.index.add(rec_type, url, media_type, status, (offset, length), digest, refers_to)
 
     def get(self, url: str) -> tuple[bytes, dict[str, str]] | None:
-        with self._lock:
-            where = self.index.get(url) or self.index.get(url.split("#", 1)[0])
-        if where is None:
+        found = self.index.find(url)
+        if found is None:
             return None
         try:
-            data = self.reader.read_range(self.url, *where)
+            data = self.reader.read_range(self.url, *found.location)
             for record in ArchiveIterator(io.BytesIO(data), arc2warc=True):
                 headers = {k.lower(): v for k, v in record.http_headers.headers} if record.http_headers else {}
                 return record.content_stream().read(), headers
@@ -131,9 +130,8 @@ def _checked_records(url: str, reader: RemoteReader, archive: RemoteImageArchive
             n_plausible += _is_plausible(rec)
             end = rec.offset + rec.length
             stats.count("record.in")
-            if rec.rec_type in PAGE_RECORD_TYPES and rec.status in (None, 200) and rec.url \
-                    and _media_type(rec.content_type).startswith("image/"):
-                archive.add(rec.url, rec.offset, rec.length)
+            if archive.add(rec.rec_type, rec.url, _media_type(rec.content_type), rec.status, rec.offset,
+                           rec.length, rec.digest, rec.refers_to):
                 stats.count("archive.images_indexed")
             yield rec
         # As for a local archive: bytes after the last whole record mean it was cut short.

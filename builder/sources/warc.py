@@ -23,6 +23,7 @@ from warcio.archiveiterator import ArchiveIterator
 from builder.context import RunContext
 from builder.document import Provenance
 from builder.errors import SourceError
+from builder.images.archive_index import ArchiveImageIndex
 from builder.sources import brotli_compat  # noqa: F401  (registers the brotli adapter)
 from builder.sources.base import Source
 from builder.sources.config import WarcSourceConfig
@@ -55,6 +56,8 @@ class _Record:
     date: str | None
     record_id: str | None
     payload: bytes | None
+    digest: str | None = None  # WARC-Payload-Digest
+    refers_to: str | None = None  # a revisit's WARC-Refers-To-Target-URI
 
 
 def _media_type(content_type: str | None) -> str:
@@ -111,6 +114,8 @@ def record_from_warcio(record, offset: int, length: int, read_pages: bool, max_p
         date=record.rec_headers.get_header("WARC-Date"),
         record_id=record.rec_headers.get_header("WARC-Record-ID"),
         payload=payload,
+        digest=record.rec_headers.get_header("WARC-Payload-Digest"),
+        refers_to=record.rec_headers.get_header("WARC-Refers-To-Target-URI"),
     )
 
 
@@ -131,9 +136,10 @@ def _is_plausible(rec: _Record) -> bool:
 
 
 class WarcImageArchive:
-    """Image responses held in one archive, indexed by URL (the `ImageArchive` of the run context)."""
+    """Image responses held in one archive, found by any URL of the same canonical form (the
+    `ImageArchive` of the run context)."""
 
-    def __init__(self, path: Path, index: dict[str, tuple[int, int]]) -> None:
+    def __init__(self, path: Path, index: ArchiveImageIndex[int]) -> None:
         self.path = path
         self.index = index
 
@@ -141,10 +147,10 @@ class WarcImageArchive:
         return len(self.index)
 
     def get(self, url: str) -> tuple[bytes, dict[str, str]] | None:
-        where = self.index.get(url) or self.index.get(url.split("#", 1)[0])
-        if where is None:
+        found = self.index.find(url)
+        if found is None:
             return None
-        offset, _length = where
+        offset = found.location
         try:
             with open(self.path, "rb") as fh:
                 fh.seek(offset)
@@ -158,14 +164,14 @@ class WarcImageArchive:
         return None
 
 
-def index_images(path: Path) -> dict[str, tuple[int, int]]:
-    """URL → (offset, length) of every successful image response in the archive (up to any damage)."""
-    index: dict[str, tuple[int, int]] = {}
+def index_images(path: Path) -> ArchiveImageIndex[int]:
+    """The successful image responses of the archive (and revisits of them), by canonical URL,
+    located by offset (up to any damage)."""
+    index: ArchiveImageIndex[int] = ArchiveImageIndex()
     try:
         for rec in _iter_records(path, read_pages=False, max_payload=0):
-            if rec.rec_type in PAGE_RECORD_TYPES and _media_type(rec.content_type).startswith("image/") \
-                    and (rec.status in (None, 200)) and rec.url:
-                index.setdefault(rec.url, (rec.offset, rec.length))
+            index.add(rec.rec_type, rec.url, _media_type(rec.content_type), rec.status, rec.offset,
+                      rec.digest, rec.refers_to)
     except Exception:  # the page pass reports the damage; keep what was indexed
         pass
     return index
@@ -203,6 +209,8 @@ class WarcSource(Source):
         index = index_images(path)
         ctx.image_archive = WarcImageArchive(path, index)
         ctx.stats.count("archive.images_indexed", len(index))
+        if index.revisits:
+            ctx.stats.count("archive.image_revisits", index.revisits)
         max_bytes = self.loom_config.extract.max_page_bytes
         stats = ctx.stats
         n_records = n_plausible = end = 0
