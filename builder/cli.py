@@ -18,6 +18,7 @@ COMMANDS = {
     "validate": "validate",
     "export": "export",
     "rethreshold": "rethreshold",
+    "card": "card",
 }
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Union
 import yaml
 from pydantic import Field, ValidationError
 
+from builder.card.config import CardConfig
 from builder.config_base import Section
 from builder.errors import ConfigError
 from builder.executors.config import ExecutorConfig
@@ -49,6 +50,7 @@ class LoomConfig(Section):
     shards: ShardsConfig = Field(default_factory=ShardsConfig)
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
     validate_: ValidateConfig = Field(default_factory=ValidateConfig, alias="validate")
+    card: CardConfig = Field(default_factory=CardConfig)  # README.md dataset card and token counts
 
     # Folder that relative paths in the config are resolved against (the config's own).
     base_dir: str = Field(".", exclude=True)

@@ -104,11 +104,18 @@ def drop_unfetched_images(doc: Document, ctx: RunContext) -> Document:
 
 
 def write_documents(docs: Iterable[Document], writer: ShardWriter, ctx: RunContext) -> None:
-    """Write documents to shards, counting what goes out."""
+    """Write documents to shards, counting what goes out (documents, images, tokens)."""
+    from builder.card.tokens import TokenCounter, count_document_tokens
+
+    counter = TokenCounter(ctx.config.card)
     for doc in docs:
-        writer.write(drop_unfetched_images(doc, ctx))
+        doc = drop_unfetched_images(doc, ctx)
+        tokens = count_document_tokens(doc, counter)  # in the sample's metadata.tokens
+        writer.write(doc)
         ctx.stats.count("doc.out")
         ctx.stats.count("image.out", len(doc.images))
+        ctx.stats.count("tokens.text", tokens["text"])
+        ctx.stats.count("tokens.image", tokens["image"])
 
 
 def failed_result(partition_id: str, phase: str, message: str) -> PartitionResult:

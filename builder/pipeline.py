@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from builder.card.tokens import token_totals
 from builder.config import LoomConfig
 from builder.errors import ConfigError, OutputError
 from builder.executors import build_executor
@@ -162,7 +163,7 @@ def _run_claimed(config: LoomConfig, output: RunOutput, overwrite: bool, progres
         for result in finished:
             stats.merge(result.stats)
     shards = [s for r in finished if r.error is None for s in r.shards]
-    output.write_json(MANIFEST_NAME, build_manifest(shards, output_config(config)))
+    output.write_json(MANIFEST_NAME, build_manifest(shards, output_config(config), token_totals(stats, config)))
     failed = sorted({r.partition for r in list(built.values()) + list(final.values()) if r.error is not None},
                     key=lambda p: order.get(p, len(order)))
     summary_stats = stats.to_dict()

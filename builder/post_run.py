@@ -1,4 +1,4 @@
-"""What happens after the shards are written: the report page, and validation when asked for."""
+"""What happens after the shards are written: the dataset card, the report page, and validation when asked for."""
 
 from __future__ import annotations
 
@@ -11,8 +11,12 @@ log = logging.getLogger(__name__)
 
 
 def after_run(config: LoomConfig, summary: RunSummary) -> int:
-    """Write report.html; validate when the config asks. Returns the exit status of the run."""
+    """Write README.md and report.html; validate when the config asks. Returns the exit status of the run."""
     status = 0
+    if config.card.enabled:
+        from builder.card import write_card
+
+        print(f"loom: dataset card written to {write_card(summary.out_dir)}")
     try:
         from builder.inspect.report import write_report
     except ImportError:  # the report module is part of loom; only missing in a broken install

@@ -12,8 +12,11 @@ from builder.shards.format import FORMAT_MINOR_VERSION, FORMAT_NAME, FORMAT_VERS
 from builder.shards.writer import ShardInfo
 
 
-def build_manifest(shards: Iterable[ShardInfo], config: dict[str, Any] | None = None) -> dict[str, Any]:
+def build_manifest(shards: Iterable[ShardInfo], config: dict[str, Any] | None = None,
+                   tokens: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The manifest; `tokens`: the run's token counts (text, image, tokenizer), when known."""
     shard_list = sorted(shards, key=lambda s: s.name)
+    extra = {"tokens": tokens} if tokens is not None else {}
     return {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
@@ -21,6 +24,7 @@ def build_manifest(shards: Iterable[ShardInfo], config: dict[str, Any] | None = 
         "loom_version": __version__,
         "samples": sum(s.samples for s in shard_list),
         "bytes": sum(s.bytes for s in shard_list),
+        **extra,
         "shards": [s.to_dict() for s in shard_list],
         "config": config or {},
     }
