@@ -1,7 +1,7 @@
 """Counters for a run: what came in, what went out, and why everything else was dropped.
 
-Reasons are dotted names whose first part is the unit they count: ``doc.too_few_words``,
-``image.http_404``, ``paragraph.too_short``, ``record.request``. For every unit that has
+Reasons are dotted names whose first part is the unit they count: ``doc.words_below_min``,
+``image.http_404``, ``paragraph.stopwords``, ``record.not_html``. For every unit that has
 ``<unit>.in`` and ``<unit>.out`` counters, ``in == out + sum(drops of that unit)`` must
 hold at the end of a run; `Stats.imbalances` says where it does not.
 """
@@ -26,7 +26,7 @@ class Stats:
         self.errors: list[str] = []
 
     def count(self, name: str, n: int = 1) -> None:
-        """Add to a flow or informational counter (``doc.in``, ``image.from_warc``, ...)."""
+        """Add to a flow or informational counter (``doc.in``, ``image.source.warc``, ...)."""
         self.counts[name] += n
 
     def drop(self, reason: str, n: int = 1) -> None:

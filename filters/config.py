@@ -1,195 +1,66 @@
 """Settings of the quality filters. Every default is OBELICS's published value.
 
 The text filters exist twice, once per paragraph and once per document, with different
-thresholds. A YAML file only needs the keys it changes: `paragraph: {words: {max: 500}}`
-keeps the paragraph minimum of 4 words, because each level's filters are their own classes
-with that level's defaults.
+thresholds; both are generated from the registered checks (`filters.checks`). A YAML file
+only needs the keys it changes: `paragraph: {words: {max: 500}}` keeps the paragraph
+minimum of 4 words, because each level's filters are their own classes with that level's
+defaults.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, create_model
+from pydantic.fields import FieldInfo
 
 from builder.config_base import Section
-
-LANG_SAMPLE_CHARS = 1000  # default language-id sample (docs/filters.md: agreement on real pages)
-
-
-class WordCountFilter(Section):
-    """Keep when `min` <= words <= `max`."""
-
-    enabled: bool = True  # run this filter
-    min: int = 0  # fewest words kept
-    max: int = 1_000_000  # most words kept
+from filters.checks import TEXT_CHECKS, CheckSettings, TextCheck
+from filters.checks.language import LangFilter
 
 
-class MaxRatioFilter(Section):
-    """Keep when the score is <= `max`."""
-
-    enabled: bool = True  # run this filter
-    max: float = 1.0  # highest score kept
-
-
-class MinRatioFilter(Section):
-    """Keep when the score is >= `min`."""
-
-    enabled: bool = True  # run this filter
-    min: float = 0.0  # lowest score kept
+def _level_settings(check: TextCheck, level: str) -> type[CheckSettings]:
+    """The check's settings class with `level`'s defaults, so a partial YAML keeps the others."""
+    defaults = getattr(check, level)
+    base = check.settings
+    fields: dict[str, Any] = {
+        key: (base.model_fields[key].annotation, FieldInfo.merge_field_infos(base.model_fields[key], default=value))
+        for key, value in defaults.items()}
+    name = level.capitalize() + "".join(part.capitalize() for part in check.name.split("_"))
+    return _named(create_model(name, __base__=base, __module__=__name__, **fields))
 
 
-class NgramRepetitionFilter(Section):
-    """Keep when the share of repeated `n`-grams is <= `max`."""
-
-    enabled: bool = True  # run this filter
-    n: int = Field(5, ge=1)  # n-gram length
-    max: float = 1.0  # highest repeated share kept
-
-
-class PunctuationFilter(Section):
-    """Keep when the punctuation share of tokens is >= `min`; texts under `min_words` tokens pass."""
-
-    enabled: bool = True  # run this filter
-    min: float = 0.0  # lowest punctuation share kept
-    min_words: int = -1  # texts with fewer tokens pass (-1: none)
+def _text_filters(name: str, doc: str, level: str | None, lang: type[LangFilter],
+                  base: type[Section] = Section) -> type[Section]:
+    fields: dict[str, Any] = {}
+    for check in TEXT_CHECKS:
+        settings = _level_settings(check, level) if level else check.settings
+        fields[check.name] = (settings, Field(default_factory=settings))
+    fields["lang"] = (lang, Field(default_factory=lang))
+    return _named(create_model(name, __base__=base, __module__=__name__, __doc__=doc, **fields))
 
 
-class SpamFilter(Section):
-    """Keep when the share of words inside spam phrases is < `less_than`."""
-
-    enabled: bool = True  # run this filter
-    less_than: float = 1.0  # kept while the spam-word share is below this
-
-
-class LangFilter(Section):
-    """Keep when the predicted language is wanted (`FiltersConfig.languages`) with score >= `min_score`."""
-
-    enabled: bool = True  # run this filter
-    min_score: float = 0.8  # lowest language probability kept
-    max_chars: int | None = Field(LANG_SAMPLE_CHARS, ge=100)  # longer texts: a sample this long; null: all
-
-
-class TextFilters(Section):
-    """The text quality filters of one level, in the order they run."""
-
-    words: WordCountFilter = Field(default_factory=WordCountFilter)
-    char_repetition: NgramRepetitionFilter = Field(default_factory=NgramRepetitionFilter)
-    word_repetition: NgramRepetitionFilter = Field(default_factory=NgramRepetitionFilter)
-    special_chars: MaxRatioFilter = Field(default_factory=MaxRatioFilter)
-    stopwords: MinRatioFilter = Field(default_factory=MinRatioFilter)
-    flagged_words: MaxRatioFilter = Field(default_factory=MaxRatioFilter)
-    punctuation: PunctuationFilter = Field(default_factory=PunctuationFilter)
-    common_words: MinRatioFilter = Field(default_factory=MinRatioFilter)
-    spam: SpamFilter = Field(default_factory=SpamFilter)
-    lang: LangFilter = Field(default_factory=LangFilter)
-
-
-# Each level's filters carry that level's defaults in their own class, so a partial YAML
-# (`words: {max: 500}`) keeps the level's other values and the config reference shows them.
-class ParagraphWords(WordCountFilter):
-    min: int = 4  # fewest words kept
-    max: int = 1000  # most words kept
-
-
-class ParagraphCharRepetition(NgramRepetitionFilter):
-    n: int = Field(10, ge=1)  # n-gram length
-    max: float = 0.1  # highest repeated share kept
-
-
-class ParagraphWordRepetition(NgramRepetitionFilter):
-    n: int = Field(5, ge=1)  # n-gram length
-    max: float = 0.1  # highest repeated share kept
-
-
-class ParagraphSpecialChars(MaxRatioFilter):
-    max: float = 0.3  # highest score kept
-
-
-class ParagraphStopwords(MinRatioFilter):
-    min: float = 0.3  # lowest score kept
-
-
-class FlaggedWords(MaxRatioFilter):
-    max: float = 0.01  # highest score kept
-
-
-class ParagraphPunctuation(PunctuationFilter):
-    min: float = 0.001  # lowest punctuation share kept
-    min_words: int = 12  # texts with fewer tokens pass (-1: none)
-
-
-class ParagraphCommonWords(MinRatioFilter):
-    min: float = 0.8  # lowest score kept
-
-
-class ParagraphSpam(SpamFilter):
-    less_than: float = 0.12  # kept while the spam-word share is below this
+def _named(model: type[Section]) -> Any:
+    """A generated model, published under its name here (so pickling finds it in a worker)."""
+    globals()[model.__name__] = model
+    return model
 
 
 class ParagraphLang(LangFilter):
     enabled: bool = False  # run this filter
 
 
-class ParagraphFilters(TextFilters):
-    """OBELICS node-level values (lang id off at paragraph level, as in OBELICS)."""
-
-    words: ParagraphWords = Field(default_factory=ParagraphWords)
-    char_repetition: ParagraphCharRepetition = Field(default_factory=ParagraphCharRepetition)
-    word_repetition: ParagraphWordRepetition = Field(default_factory=ParagraphWordRepetition)
-    special_chars: ParagraphSpecialChars = Field(default_factory=ParagraphSpecialChars)
-    stopwords: ParagraphStopwords = Field(default_factory=ParagraphStopwords)
-    flagged_words: FlaggedWords = Field(default_factory=FlaggedWords)
-    punctuation: ParagraphPunctuation = Field(default_factory=ParagraphPunctuation)
-    common_words: ParagraphCommonWords = Field(default_factory=ParagraphCommonWords)
-    spam: ParagraphSpam = Field(default_factory=ParagraphSpam)
-    lang: ParagraphLang = Field(default_factory=ParagraphLang)
-
-
-class DocumentWords(WordCountFilter):
-    min: int = 10  # fewest words kept
-    max: int = 2000  # most words kept
-
-
-class DocumentWordRepetition(NgramRepetitionFilter):
-    n: int = Field(5, ge=1)  # n-gram length
-    max: float = 0.2  # highest repeated share kept
-
-
-class DocumentSpecialChars(MaxRatioFilter):
-    max: float = 0.275  # highest score kept
-
-
-class DocumentStopwords(MinRatioFilter):
-    min: float = 0.35  # lowest score kept
-
-
-class DocumentPunctuation(PunctuationFilter):
-    min: float = 0.03  # lowest punctuation share kept
-
-
-class DocumentCommonWords(MinRatioFilter):
-    min: float = 0.9  # lowest score kept
-
-
-class DocumentSpam(SpamFilter):
-    enabled: bool = False  # run this filter
-    less_than: float = 0.12  # kept while the spam-word share is below this
-
-
-class DocumentFilters(TextFilters):
-    """OBELICS document-level values, judged on the text left after the paragraph filters."""
-
-    words: DocumentWords = Field(default_factory=DocumentWords)
-    char_repetition: ParagraphCharRepetition = Field(default_factory=ParagraphCharRepetition)
-    word_repetition: DocumentWordRepetition = Field(default_factory=DocumentWordRepetition)
-    special_chars: DocumentSpecialChars = Field(default_factory=DocumentSpecialChars)
-    stopwords: DocumentStopwords = Field(default_factory=DocumentStopwords)
-    flagged_words: FlaggedWords = Field(default_factory=FlaggedWords)
-    punctuation: DocumentPunctuation = Field(default_factory=DocumentPunctuation)
-    common_words: DocumentCommonWords = Field(default_factory=DocumentCommonWords)
-    spam: DocumentSpam = Field(default_factory=DocumentSpam)
-    lang: LangFilter = Field(default_factory=LangFilter)
+# The text filters of one level, generated from the check registry (filters/checks/): a field
+# per registered check, each level's with that level's defaults in its own class, so a partial
+# YAML (`words: {max: 500}`) keeps the level's other values and the config reference shows them.
+TextFilters = _text_filters("TextFilters", "The text quality filters of one level, in the order they run.",
+                            None, LangFilter)
+ParagraphFilters = _text_filters(
+    "ParagraphFilters", "OBELICS node-level values (lang id off at paragraph level, as in OBELICS).",
+    "paragraph", ParagraphLang, TextFilters)
+DocumentFilters = _text_filters(
+    "DocumentFilters", "OBELICS document-level values, judged on the text left after the paragraph filters.",
+    "document", LangFilter, TextFilters)
 
 
 class RepetitionFilters(Section):

@@ -87,8 +87,11 @@ def spam(text: str, phrases: dict[str, tuple[tuple[str, ...], ...]], straighten:
 def first_failure(text: str, f: TextFilters, lists: WordListSet, languages: list[str]) -> str | None:
     """The first filter `text` fails, in OBELICS's order; None when it passes them all."""
     st = lists.straight_apostrophes
-    if f.words.enabled and not f.words.min <= len(words(text, st)) <= f.words.max:
-        return "words"
+    n_words = len(words(text, st))
+    if f.words.enabled and not f.words.min <= n_words:
+        return "words_below_min"
+    if f.words.enabled and not n_words <= f.words.max:
+        return "words_above_max"
     if f.char_repetition.enabled and char_repetition(text, f.char_repetition.n) > f.char_repetition.max:
         return "char_repetition"
     if f.word_repetition.enabled and word_repetition(text, f.word_repetition.n, st) > f.word_repetition.max:

@@ -1,22 +1,22 @@
-"""The checks of one text level (paragraph or document), their thresholds, and the word lists.
+"""The checks of one text level (paragraph or document), bound to their thresholds, and the word lists.
 
-Score keys (stored in ``node.scores`` for paragraphs and ``doc.scores`` for documents):
-``words``, ``char_repetition``, ``word_repetition``, ``special_char_ratio``,
-``stopword_ratio``, ``flagged_word_ratio``, ``punctuation_ratio``, ``common_word_ratio``,
-``spam_ratio``, ``lang_<code>`` (probability of the predicted language). A score is only
-computed when its filter is enabled (and its word list exists for the language). The scores
-are measured by `batch_measures` and judged by `paragraph_judge`; `TextScorer.failures`
-judges stored scores again (re-thresholding).
+Score keys (stored in ``node.scores`` for paragraphs and ``doc.scores`` for documents) are
+the registered checks' `score_key` (`filters.checks`) and ``lang_<code>`` (probability of
+the predicted language). A score is only computed when its check is enabled (and its word
+list exists for the language). The scores are measured and judged by `paragraph_judge`;
+`TextScorer.failures` judges stored scores again (re-thresholding).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
 from filters.batch_measures import COMMON, FLAGGED, SPAM_START, STOP
+from filters.checks import TEXT_CHECKS, CheckSettings, TextCheck
+from filters.checks.base import Test
+from filters.checks.language import LangFilter
 from filters.config import TextFilters, WordLists
 from filters.hashing import IdTable, string_ids
 from filters.lang import stored_language
@@ -65,47 +65,21 @@ class WordListSet:
                         config.straight_apostrophes)
 
 
-def _at_most(limit: float) -> Callable[[float], bool]:
-    return lambda value: value <= limit
-
-
-def _at_least(limit: float) -> Callable[[float], bool]:
-    return lambda value: value >= limit
-
-
-def _below(limit: float) -> Callable[[float], bool]:
-    return lambda value: value < limit
-
-
-def _between(low: float, high: float) -> Callable[[float], bool]:
-    return lambda value: (low <= value) & (value <= high)  # floats and arrays alike
-
-
-# (filter name, score key, the score's test bound to a level's thresholds), in OBELICS's order.
-Check = tuple[str, str, Callable[[TextFilters], Callable[[float], bool]]]
-CHECKS: tuple[Check, ...] = (
-    ("words", "words", lambda f: _between(f.words.min, f.words.max)),
-    ("char_repetition", "char_repetition", lambda f: _at_most(f.char_repetition.max)),
-    ("word_repetition", "word_repetition", lambda f: _at_most(f.word_repetition.max)),
-    ("special_chars", "special_char_ratio", lambda f: _at_most(f.special_chars.max)),
-    ("stopwords", "stopword_ratio", lambda f: _at_least(f.stopwords.min)),
-    ("flagged_words", "flagged_word_ratio", lambda f: _at_most(f.flagged_words.max)),
-    ("punctuation", "punctuation_ratio", lambda f: _at_least(f.punctuation.min)),
-    ("common_words", "common_word_ratio", lambda f: _at_least(f.common_words.min)),
-    ("spam", "spam_ratio", lambda f: _below(f.spam.less_than)),
-)
-
-
 class TextScorer:
-    """The enabled checks of one level, bound to its thresholds (they take floats or arrays)."""
+    """The enabled checks of one level, bound to its thresholds (the tests take floats or arrays)."""
 
     def __init__(self, filters: TextFilters, languages: list[str]) -> None:
         self.filters = filters
         self.languages = languages
-        self.enabled = {name: getattr(filters, name).enabled for name, _, _ in CHECKS}
-        self.enabled["lang"] = filters.lang.enabled
-        # Each check bound to its thresholds once, not looked up in the config per text.
-        self._passes = {name: bind(filters) for name, _, bind in CHECKS}
+        # (check, its settings) for every enabled check, in order; language id apart (it runs last).
+        self.checks: list[tuple[TextCheck, CheckSettings]] = [
+            (check, settings) for check in TEXT_CHECKS if (settings := getattr(filters, check.name)).enabled]
+        # Each check's bounds as (reason, test), bound to their thresholds once, not per text.
+        self.bounds: dict[str, list[tuple[str, Test]]] = {
+            check.name: [(check.name + suffix, test) for suffix, test in settings.bounds()]
+            for check, settings in self.checks}
+        self.lang: LangFilter | None = filters.lang if filters.lang.enabled else None
+        self.needs_word_lists = any(check.needs_word_lists for check, _ in self.checks)
 
     def __getstate__(self) -> dict[str, object]:
         return {"filters": self.filters, "languages": self.languages}  # the bound tests are rebuilt
@@ -114,26 +88,17 @@ class TextScorer:
         self.__init__(state["filters"], state["languages"])  # type: ignore[misc, arg-type]
 
     def failures(self, scores: dict[str, float]) -> list[str]:
-        """Names of the filters `scores` fail, in filter order (the first is the drop reason)."""
-        failed = [name for name, key, _ in CHECKS
-                  if self.enabled[name] and key in scores and not self._passes[name](scores[key])]
-        if self.enabled["lang"]:
+        """Reasons the stored `scores` fail, in check order (the first is the drop reason)."""
+        failed = [reason for check, _ in self.checks if check.score_key in scores
+                  for reason, passes in self.bounds[check.name] if not passes(scores[check.score_key])]
+        if self.lang is not None:
             stored = stored_language(scores)
-            if stored is not None:
-                code, prob = stored
-                if code not in self.languages or prob < self.filters.lang.min_score:
-                    failed.append("lang")
+            if stored is not None and not self.lang.accepts(*stored, self.languages):
+                failed.append("lang")
         return failed
 
     def has_scores(self, scores: dict[str, float]) -> bool:
         """Whether `scores` holds every score this scorer needs (word lists allowing)."""
-        needed = [key for name, key, _ in CHECKS
-                  if self.enabled[name] and key not in _LIST_DEPENDENT]
-        if any(key not in scores for key in needed):
+        if any(check.score_key not in scores for check, _ in self.checks if not check.needs_word_lists):
             return False
-        return not self.enabled["lang"] or stored_language(scores) is not None
-
-
-
-# Scores that are absent when the language has no word list for them.
-_LIST_DEPENDENT = {"stopword_ratio", "flagged_word_ratio", "common_word_ratio", "spam_ratio"}
+        return self.lang is None or stored_language(scores) is not None

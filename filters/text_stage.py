@@ -1,8 +1,9 @@
 """Paragraph then document text filters, as OBELICS ran them (node level, then doc level).
 
 Every text node is a paragraph. Each is scored and, in ``drop`` mode, removed when it fails
-a filter (``paragraph.<filter>``). The document is then scored on the text that is left
-(paragraphs joined by a blank line) and dropped when it fails (``doc.<filter>``). Word lists
+a check (``paragraph.<check>``, or ``paragraph.words_below_min`` / ``_above_max`` for a
+check with two bounds). The document is then scored on the text that is left (paragraphs
+joined by a blank line) and dropped when it fails (``doc.<check>``, likewise). Word lists
 follow the document's language (predicted on its whole text) when it is one of the wanted
 languages, else the first wanted language.
 """
@@ -49,8 +50,7 @@ class TextFilterStage(Stage):
         self.drop = config.action == "drop"
         self.paragraph = TextScorer(config.paragraph, config.languages)
         self.document = TextScorer(config.document, config.languages)
-        self._needs_lists = any(scorer.enabled[name] for scorer in (self.paragraph, self.document)
-                                for name in ("stopwords", "flagged_words", "common_words", "spam"))
+        self._needs_lists = self.paragraph.needs_word_lists or self.document.needs_word_lists
         self._lists: dict[str, WordListSet] = {}
 
     def __getstate__(self) -> dict[str, object]:
@@ -164,7 +164,7 @@ class TextFilterStage(Stage):
 
     def _document_language(self, doc: Document, paragraphs: list[str]) -> tuple[str, float] | None:
         """The language of the whole text, when word lists or the lang filter need it."""
-        if not (self._needs_lists or self.document.enabled["lang"]):
+        if not (self._needs_lists or self.document.lang is not None):
             return None
         if len(self.config.languages) == 1:
             return None  # one language: its lists apply whatever the text is; lang id runs later

@@ -100,7 +100,7 @@ def test_document_rules_image_counts_and_text() -> None:
     assert out == []
     assert ctx.stats.drops["doc.too_few_images"] == 1
     assert ctx.stats.drops["doc.too_many_images"] == 1
-    assert ctx.stats.drops["doc.words"] == 1  # text-level check catches the empty text first
+    assert ctx.stats.drops["doc.words_below_min"] == 1  # text-level check catches the empty text first
     assert ctx.stats.imbalances() == []
     # The final rule on its own: a document whose text is blank is dropped as no_text.
     doc = Document("d", "https://example.org/d", [TextNode("   "), fetched("https://example.org/p.png", 300, 300)])
@@ -119,12 +119,12 @@ def test_scores_travel_into_shards_and_rethreshold_reuses_them(tmp_path: Path) -
             writer.write(doc)
     back = list(read_documents(tmp_path / "shards"))
     assert back[0].texts[1].scores["words"] == 1.0 and back[0].scores["lang_en"] > 0.8
-    assert back[0].metadata["filter_failures"]["paragraph.words"] == 1
+    assert back[0].metadata["filter_failures"]["paragraph.words_below_min"] == 1
     # Re-threshold with the OBELICS values: the short paragraph goes, the documents stay.
     ctx = RunContext(config=LoomConfig())
     kept = list(rethreshold(back, FiltersConfig(), ctx))
     assert len(kept) == 3 and all(len(d.texts) == 1 for d in kept)
-    assert ctx.stats.drops["paragraph.words"] == 3 and ctx.stats.imbalances() == []
+    assert ctx.stats.drops["paragraph.words_below_min"] == 3 and ctx.stats.imbalances() == []
     # Tighter: demand a higher stop-word share than the prose has; decided from stored scores.
     stop = kept[0].scores["stopword_ratio"]
     tight = FiltersConfig.model_validate({"document": {"stopwords": {"min": stop + 0.01}}})

@@ -51,7 +51,10 @@ def test_paragraph_word_count_edges() -> None:
     texts, ctx = kept_paragraphs(make_doc("one two three", "one two three four",
                                           "a b c d e f", "a b c d e f g"), cfg)
     assert texts == ["one two three four", "a b c d e f"]
-    assert ctx.stats.drops["paragraph.words"] == 2
+    # Each bound has its own reason: too few words is not too many.
+    assert ctx.stats.drops["paragraph.words_below_min"] == 1
+    assert ctx.stats.drops["paragraph.words_above_max"] == 1
+    assert "paragraph.words" not in ctx.stats.drops
     assert ctx.stats.counts["paragraph.in"] == 4 and ctx.stats.counts["paragraph.out"] == 2
 
 
@@ -103,7 +106,7 @@ def test_document_level_is_judged_on_the_text_left_after_paragraphs() -> None:
     assert out.scores["lang_en"] > 0.8 and out.metadata["lang"] == "en"
     # Every kept paragraph carries its scores; so does the document.
     assert {"words", "stopword_ratio", "common_word_ratio"} <= set(out.texts[0].scores)
-    assert ctx.stats.drops["paragraph.words"] == 1
+    assert ctx.stats.drops["paragraph.words_below_min"] == 1
 
 
 def test_language_filter_drops_a_document_in_an_unwanted_language() -> None:
@@ -123,7 +126,7 @@ def test_obelics_config_decisions_on_crafted_paragraphs(repo_dir: Path) -> None:
     config = load_config(repo_dir / "configs" / "obelics.yaml").filters
     cases = {
         PROSE: None,                                             # good prose: kept
-        "Read more": "words",                                    # 2 words < 4
+        "Read more": "words_below_min",                                  # 2 words < 4
         "Home | News | Sport | Weather | Contact | About": "special_chars",
         "buy buy buy buy buy buy buy buy buy buy buy buy": "char_repetition",
         "Apple Banana Cherry Mango Papaya Kiwi Grape Lemon": "stopwords",  # no stop words
@@ -149,8 +152,8 @@ def test_document_dropped_with_reason_counts_its_images_and_paragraphs() -> None
     ctx = RunContext(config=LoomConfig())
     before, _ = build_filter_stages(cfg)
     assert list(before[0]([doc], ctx)) == []
-    assert ctx.stats.drops["paragraph.words"] == 1
-    assert ctx.stats.drops["doc.words"] == 1
+    assert ctx.stats.drops["paragraph.words_below_min"] == 1
+    assert ctx.stats.drops["doc.words_below_min"] == 1
     assert ctx.stats.drops["image.in_dropped_doc"] == 3
 
 
@@ -159,7 +162,7 @@ def test_annotate_mode_scores_everything_and_drops_nothing() -> None:
     doc = make_doc(PROSE, "tiny")
     out, ctx = run_text(doc, cfg)
     assert out is not None and len(out.texts) == 2
-    assert out.metadata["filter_failures"]["paragraph.words"] == 1
+    assert out.metadata["filter_failures"]["paragraph.words_below_min"] == 1
     assert "stopword_ratio" in out.texts[1].scores  # scored past its first failure
     assert not ctx.stats.drops
 
