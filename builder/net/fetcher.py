@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
 
-from builder.net.config import FetchConfig
+from builder.net.config import RETRY_STATUS, FetchConfig
 from builder.net.deadline import within
 from builder.net.optout import OptOutList
 from builder.net.ratelimit import HostBusy, HostLimiter
@@ -31,7 +31,6 @@ from builder.net.robots import ALLOWED, RobotsCache, RobotsFetch
 from builder.net.sessions import GuardedSessions
 from builder.net.ssrf import DnsError, SsrfBlocked, SsrfGuard
 from builder.net.transport import GuardedAdapter
-from builder.net.user_agent import build_user_agent
 from builder.net.watchdog import Watchdog
 
 # Called with (status, headers) before the body is read; a returned reason aborts the fetch.
@@ -43,7 +42,6 @@ ACCEPT = {
     "robots": "text/plain,*/*;q=0.5",
 }
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
-RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 RETRY_ERRORS = frozenset({"timeout", "connection_error"})
 _CHUNK = 64 * 1024
 
@@ -82,7 +80,7 @@ class Fetcher:
     def __init__(self, config: FetchConfig | None = None, optout: OptOutList | None = None) -> None:
         self.config = config or FetchConfig()
         cfg = self.config
-        self.user_agent = build_user_agent(cfg.robots_token, cfg.contact_url, cfg.user_agent)
+        self.user_agent = cfg.agent()
         if optout is None and cfg.optout_file:
             optout = OptOutList.from_file(cfg.optout_file)
         self.optout = optout or OptOutList()

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from builder.config_base import Section
-from builder.net.config import FetchConfig
+from builder.net.config import FetchConfig, HttpClientConfig
 
 
 class WarcSourceConfig(Section):
@@ -33,18 +33,18 @@ class HtmlSourceConfig(Section):
     files_per_partition: int = Field(200, ge=1)  # files per unit of work
 
 
-class RemoteConfig(Section):
-    """How archives and tables named by URL are read: http(s) streams and byte ranges, or fsspec."""
+class RemoteConfig(HttpClientConfig):
+    """How archives and tables named by URL are read: http(s) streams and byte ranges, or fsspec.
 
-    # Networks that may be contacted although internal (SSRF guard); e.g. ["10.0.0.0/8"] for a
-    # mirror on the local network, ["127.0.0.0/8"] in tests. Public addresses are always allowed.
-    allow_networks: list[str] = Field(default_factory=list)
-    user_agent: str | None = None  # default: loom's honest bot name with its contact URL
-    connect_timeout_s: float = Field(10.0, gt=0)
-    read_timeout_s: float = Field(60.0, gt=0)
+    The HTTP settings are `HttpClientConfig`'s (validated the same way as `images.fetch`), with
+    defaults for large published files: longer waits, more retries.
+    """
+
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 60.0
     # Hard limit for one byte-range request, and for each read (up to 1 MiB) of a streamed archive:
     # a server dripping a byte at a time never trips the per-read timeout.
-    total_timeout_s: float = Field(300.0, gt=0)
+    total_timeout_s: float = 300.0
     retries: int = Field(5, ge=0)  # per request, on 429 / 5xx / broken connections (with backoff)
     backoff_base_s: float = Field(1.0, ge=0)
     backoff_max_s: float = Field(60.0, ge=0)

@@ -24,18 +24,17 @@ import requests
 from urllib3.exceptions import HTTPError as Urllib3Error
 
 from builder.errors import SourceError
+from builder.net.config import RETRY_STATUS
 from builder.net.deadline import within
 from builder.net.fetcher import parse_retry_after
 from builder.net.sessions import GuardedSessions
 from builder.net.ssrf import DnsError, SsrfBlocked, SsrfGuard
 from builder.net.transport import GuardedAdapter, RequestHandle
-from builder.net.user_agent import DEFAULT_CONTACT_URL, DEFAULT_ROBOTS_TOKEN, build_user_agent
 from builder.net.watchdog import Watchdog
 from builder.sources.config import RemoteConfig
 
 log = logging.getLogger(__name__)
 
-RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 # A server that ignores Range: the record is cut out of a plain GET when it sits this near the start.
 MAX_RANGE_FALLBACK_BYTES = 64 << 20
 _CHUNK = 1 << 20
@@ -78,7 +77,7 @@ class RemoteReader:
 
     def __init__(self, config: RemoteConfig | None = None) -> None:
         self.config = config or RemoteConfig()
-        self.user_agent = build_user_agent(DEFAULT_ROBOTS_TOKEN, DEFAULT_CONTACT_URL, self.config.user_agent)
+        self.user_agent = self.config.agent()
         adapter = GuardedAdapter(SsrfGuard(self.config.allow_networks), pool_connections=64,
                                  pool_maxsize=self.config.threads, max_retries=0)
         # identity: byte ranges are offsets into the stored bytes, never into a re-encoded body
