@@ -20,7 +20,7 @@ from builder.shards.format import FORMAT_NAME, MANIFEST_NAME
 
 # Top-level names a run writes (a new kind of output file must be listed here to be cleared).
 LOOM_NAMES = frozenset({"_loom", MANIFEST_NAME, "stats.json", "report.html", "rejects", "validation",
-                        "crawl-warc", "rethreshold_stats.json"})
+                        "crawl-warc", "rethreshold_stats.json", "README.md"})  # README.md: the dataset card
 SHARD_NAME = re.compile(r"^[A-Za-z0-9_.-]+-\d{5,}\.tar(\.tmp)?$")
 
 
