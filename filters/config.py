@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, create_model
+from pydantic import Field, create_model, model_validator
 from pydantic.fields import FieldInfo
 
 from builder.config_base import Section
@@ -118,6 +118,37 @@ class DocumentRules(Section):
     require_text: bool = True  # drop a document without text
 
 
+UT1_CATEGORIES = ["adult", "malware", "phishing", "cryptojacking"]
+
+
+class BlocklistFilter(Section):
+    """Drop documents and images whose host is on a UT1-format domain blocklist (docs/filters.md)."""
+
+    enabled: bool = False  # run this filter
+    # UT1 folders: a list's root holding category folders, or one category folder (with its
+    # `domains` and/or `urls` files); relative to the config file. Nothing is downloaded.
+    paths: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=lambda: list(UT1_CATEGORIES))  # read under a root; []: all
+
+    @model_validator(mode="after")
+    def _needs_paths(self) -> BlocklistFilter:
+        if self.enabled and not self.paths:
+            raise ValueError("blocklist.enabled needs blocklist.paths (UT1 folders)")
+        return self
+
+
+class PiiFilter(Section):
+    """Replace personal data in the text with placeholders (off by default; OBELICS did not scrub)."""
+
+    enabled: bool = False  # run this stage
+    email: bool = True  # e-mail addresses
+    ip: bool = True  # public IPv4 and IPv6 addresses (private, reserved and version-like ones stay)
+    phone: bool = False  # phone numbers (a heuristic: 9 to 15 digits in the usual groupings)
+    email_placeholder: str = "<EMAIL>"  # what replaces an e-mail address
+    ip_placeholder: str = "<IP>"  # what replaces an IP address
+    phone_placeholder: str = "<PHONE>"  # what replaces a phone number
+
+
 class WordLists(Section):
     """Which word lists the checks use (docs/filters.md): loom's lists, or OBELICS's own.
 
@@ -147,3 +178,5 @@ class FiltersConfig(Section):
     images: ImageFilters = Field(default_factory=ImageFilters)  # URL words, format, size, NSFW
     rules: DocumentRules = Field(default_factory=DocumentRules)  # image counts and text left
     word_lists: WordLists = Field(default_factory=WordLists)  # word list settings
+    blocklist: BlocklistFilter = Field(default_factory=BlocklistFilter)  # UT1 domain blocklists
+    pii: PiiFilter = Field(default_factory=PiiFilter)  # e-mail / IP / phone placeholders
