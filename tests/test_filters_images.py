@@ -64,7 +64,11 @@ def test_obelics_yaml_loads_with_the_published_values(repo_dir: Path) -> None:
     assert f.document.lang.enabled and f.document.lang.min_score == 0.8 and f.languages == ["en"]
     assert (f.images.min_side, f.images.max_side, f.images.max_aspect_ratio) == (150, 20000, 2.0)
     assert (f.rules.min_images, f.rules.max_images) == (1, 30)
-    assert f.model_dump() == FiltersConfig(images={"nsfw": {"enabled": True}}).model_dump()
+    # Beyond loom's defaults: NSFW on, OBELICS's word lists and text as it is, no spam check at this step.
+    assert f.model_dump() == FiltersConfig(
+        images={"nsfw": {"enabled": True}}, paragraph={"spam": {"enabled": False}},
+        word_lists={"stopwords": "obelics", "flagged_words": "obelics", "straight_apostrophes": False},
+    ).model_dump()
 
 
 def test_size_format_aspect_and_url_words_each_drop_with_a_reason() -> None:
