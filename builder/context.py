@@ -32,18 +32,34 @@ class RunContext:
     rejects: Callable[[Document, str], None] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
-    def drop_document(self, doc: Document, reason: str) -> None:
+    def remove_nodes(self, doc: Document, reasons: dict[int, str]) -> None:
+        """Remove nodes from `doc` (``id(node)`` → reason): counted, and recorded in `doc.removed`."""
+        for record in doc.remove_nodes(reasons):
+            self.stats.drop(record.reason)
+
+    def drop_document(self, doc: Document, reason: str, causes: dict[str, int] | None = None) -> None:
         """Drop a whole document: counts it, and its images, under `reason`.
 
+        `causes` (reason → nodes it removed) says what emptied a document dropped as
+        ``doc.no_text_left`` / ``doc.no_image_left``: kept in the reject's metadata, and its
+        main cause is counted under the reason in the stats' ``drop_causes``.
         The images still inside a dropped document count as ``image.in_dropped_doc`` so
         the image books balance too.
         """
         if not reason.startswith("doc."):
             reason = "doc." + reason
         self.stats.drop(reason)
+        if causes:
+            self.stats.cause(reason, main_cause(causes))
+            doc.metadata["drop_causes"] = dict(sorted(causes.items(), key=lambda kv: (-kv[1], kv[0])))
         n_images = len(doc.images)
         if n_images:
             self.stats.drop("image.in_dropped_doc", n_images)
         if self.rejects is not None:
             doc.metadata["drop_reason"] = reason
             self.rejects(doc, reason)
+
+
+def main_cause(causes: dict[str, int]) -> str:
+    """The reason that removed the most nodes (ties: the alphabetically first)."""
+    return min(causes.items(), key=lambda kv: (-kv[1], kv[0]))[0]

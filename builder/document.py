@@ -69,6 +69,30 @@ Node = Union[TextNode, ImageNode]
 
 
 @dataclass(slots=True)
+class Removal:
+    """A node a stage removed from a document, and why (shard format 1.2 ``"removed"``).
+
+    `position` is the node's index in the document's node order as extracted, before any
+    removal, so a viewer can put it back in place.
+    """
+
+    position: int
+    kind: str  # "text" | "image"
+    reason: str  # the counted drop reason, e.g. "paragraph.stopwords", "image.dns_error"
+    text: str | None = None  # the paragraph (text removals)
+    url: str | None = None  # the image URL (image removals)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"position": self.position, "kind": self.kind, "reason": self.reason,
+                "text": self.text, "url": self.url}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Removal:
+        return cls(int(data["position"]), str(data["kind"]), str(data["reason"]),
+                   data.get("text"), data.get("url"))
+
+
+@dataclass(slots=True)
 class Provenance:
     """Where a document's bytes came from, enough to find them again."""
 
@@ -109,6 +133,7 @@ class Document:
     metadata: dict[str, Any] = field(default_factory=dict)
     provenance: Provenance | None = None
     scores: dict[str, float] = field(default_factory=dict)
+    removed: list[Removal] = field(default_factory=list)  # what stages took out, in removal order
 
     @property
     def texts(self) -> list[TextNode]:
@@ -121,6 +146,44 @@ class Document:
     def text(self, sep: str = "\n\n") -> str:
         """All text of the document, paragraphs joined by `sep`."""
         return sep.join(n.text for n in self.nodes if isinstance(n, TextNode))
+
+    def node_positions(self) -> list[int]:
+        """Each current node's position in the document as extracted (removed ones skipped)."""
+        taken = {r.position for r in self.removed}
+        positions: list[int] = []
+        p = 0
+        for _ in self.nodes:
+            while p in taken:
+                p += 1
+            positions.append(p)
+            p += 1
+        return positions
+
+    def remove_nodes(self, reasons: dict[int, str]) -> list[Removal]:
+        """Remove the nodes whose ``id()`` is in `reasons`, recording each with its reason."""
+        if not reasons:
+            return []
+        records: list[Removal] = []
+        kept: list[Node] = []
+        for node, position in zip(self.nodes, self.node_positions()):
+            reason = reasons.get(id(node))
+            if reason is None:
+                kept.append(node)
+            elif isinstance(node, TextNode):
+                records.append(Removal(position, "text", reason, text=node.text))
+            else:
+                records.append(Removal(position, "image", reason, url=node.src))
+        self.nodes = kept
+        self.removed.extend(records)
+        return records
+
+    def removal_reasons(self, kind: str) -> dict[str, int]:
+        """How many nodes of `kind` ("text" or "image") each reason removed."""
+        tally: dict[str, int] = {}
+        for record in self.removed:
+            if record.kind == kind:
+                tally[record.reason] = tally.get(record.reason, 0) + 1
+        return tally
 
     def to_dict(self, image_ref: ImageRef = _src_ref) -> dict[str, Any]:
         """OBELICS-aligned JSON form. `image_ref(i, node)` names the i-th image (URL or member)."""
@@ -162,6 +225,7 @@ class Document:
             "image_info": image_info,
             "metadata": self.metadata,
             "scores": self.scores,
+            "removed": [r.to_dict() for r in self.removed],
         }
         if self.provenance is not None:
             out["provenance"] = self.provenance.to_dict()
@@ -199,4 +263,5 @@ class Document:
             metadata=dict(data.get("metadata") or {}),
             provenance=Provenance.from_dict(prov) if prov else None,
             scores=dict(data.get("scores") or {}),
+            removed=[Removal.from_dict(r) for r in data.get("removed") or []],
         )

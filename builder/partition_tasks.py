@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from builder.config import LoomConfig
 from builder.context import RunContext
-from builder.document import Document, ImageNode, document_key
+from builder.document import Document, document_key
 from builder.errors import SourceError
 from builder.executors.reporting import LiveCounter
 from builder.run_output import RunOutput, ShardSink, clear_local_shards, discard_shards
@@ -80,26 +80,29 @@ def _reject_sink(output: RunOutput, prefix: str, config: LoomConfig) -> tuple[An
         return None, None
     sink_files = ShardSink(output, REJECTS_DIR, prefix, config.shards.max_samples, config.shards.max_bytes)
     writer = sink_files.writer
+    per_reason = config.shards.rejects_per_reason
+    kept: dict[str, int] = {}
 
     def sink(doc: Document, reason: str) -> None:
-        # Images dropped before their bytes were fetched cannot be members; keep their URLs.
-        unfetched = [n.src for n in doc.images if n.data is None]
-        if unfetched:
-            doc.nodes = [n for n in doc.nodes if not (isinstance(n, ImageNode) and n.data is None)]
-            doc.metadata["unfetched_images"] = unfetched
+        # A bounded sample: the first N of each reason in this partition (0: all of them).
+        if per_reason and kept.get(reason, 0) >= per_reason:
+            return
+        # Images dropped before their bytes were fetched stay in place, URL-only (no member).
         doc.metadata["drop_reason"] = reason
         if not writer.has_key(doc.id):
+            kept[reason] = kept.get(reason, 0) + 1
             writer.write(doc)
 
     return sink, sink_files
 
 
 def drop_unfetched_images(doc: Document, ctx: RunContext) -> Document:
-    """Images without bytes (not fetched: images disabled, or no source had them) cannot go in a shard."""
-    missing = [n for n in doc.images if n.data is None]
-    if missing:
-        doc.nodes = [n for n in doc.nodes if not (isinstance(n, ImageNode) and n.data is None)]
-        ctx.stats.drop("image.not_fetched", len(missing))
+    """Images no source had bytes for cannot go in a shard as members: removed, with their reason.
+
+    With ``images.enabled: false`` nothing is fetched and every image stays, URL-only.
+    """
+    if ctx.config.images.enabled:
+        ctx.remove_nodes(doc, {id(n): "image.not_fetched" for n in doc.images if n.data is None})
     return doc
 
 

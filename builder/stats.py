@@ -17,11 +17,14 @@ BALANCED_UNITS = ("record", "doc", "image")
 
 
 class Stats:
-    __slots__ = ("counts", "drops", "errors")
+    __slots__ = ("counts", "drops", "errors", "causes")
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
         self.drops: Counter[str] = Counter()
+        # Root causes of documents emptied by their filters or fetches: for a drop reason such as
+        # ``doc.no_image_left``, how many of its documents each node reason (``image.dns_error``) emptied.
+        self.causes: dict[str, Counter[str]] = {}
         # Problems that did not stop the run (an unreadable archive, a failed partition), for the summary.
         self.errors: list[str] = []
 
@@ -38,6 +41,10 @@ class Stats:
         if n:  # no zero entries: every reason listed removed something
             self.drops[reason] += n
 
+    def cause(self, reason: str, cause: str, n: int = 1) -> None:
+        """Attribute `n` documents dropped for `reason` to the node reason `cause` that emptied them."""
+        self.causes.setdefault(reason, Counter())[cause] += n
+
     def error(self, message: str) -> None:
         self.errors.append(message)
 
@@ -45,6 +52,8 @@ class Stats:
         self.counts.update(other.counts)
         self.drops.update(other.drops)
         self.errors.extend(other.errors)
+        for reason, causes in other.causes.items():
+            self.causes.setdefault(reason, Counter()).update(causes)
         return self
 
     def dropped(self, unit: str) -> int:
@@ -73,6 +82,7 @@ class Stats:
                 }
                 for unit in BALANCED_UNITS
             },
+            "drop_causes": {reason: dict(causes.most_common()) for reason, causes in sorted(self.causes.items())},
             "errors": list(self.errors),
         }
 
@@ -82,6 +92,8 @@ class Stats:
         stats.counts.update(data.get("counts", {}))
         stats.drops.update(data.get("drops", {}))
         stats.errors.extend(data.get("errors", []))
+        for reason, causes in (data.get("drop_causes") or {}).items():
+            stats.causes[reason] = Counter(causes)
         return stats
 
     def __repr__(self) -> str:

@@ -8,6 +8,7 @@ from builder.context import RunContext
 from builder.document import Document, TextNode
 from builder.stage import Stage
 from filters.config import FiltersConfig
+from filters.image_stage import too_few_images_reason
 from filters.text_stage import record_failures
 
 
@@ -30,12 +31,22 @@ class DocumentRulesStage(Stage):
             return "no_text"
         return None
 
+    def root_cause(self, doc: Document, reason: str) -> tuple[str, dict[str, int] | None]:
+        """A document that fails because its filters or fetches emptied it is dropped for that."""
+        if reason == "too_few_images":
+            return too_few_images_reason(doc)
+        if reason == "no_text":
+            causes = doc.removal_reasons("text")
+            if causes:
+                return "doc.no_text_left", causes
+        return "doc." + reason, None
+
     def __call__(self, docs: Iterable[Document], ctx: RunContext) -> Iterator[Document]:
         for doc in docs:
             reason = self.failure(doc)
             if reason is not None:
                 if self.drop:
-                    ctx.drop_document(doc, "doc." + reason)
+                    ctx.drop_document(doc, *self.root_cause(doc, reason))
                     continue
                 record_failures(doc, ["doc." + reason])
             yield doc

@@ -35,9 +35,12 @@ def image_size(node: ImageNode) -> tuple[int, int] | None:
     return int(width), int(height)
 
 
-def _remove_images(doc: Document, removed: set[int]) -> None:
-    if removed:
-        doc.nodes = [n for n in doc.nodes if id(n) not in removed]
+def too_few_images_reason(doc: Document) -> tuple[str, dict[str, int] | None]:
+    """The reason to drop a document short of images: the root cause when removals emptied it."""
+    causes = doc.removal_reasons("image")
+    if not doc.images and causes:
+        return "doc.no_image_left", causes
+    return "doc.too_few_images", causes or None
 
 
 class ImageUrlFilterStage(Stage):
@@ -59,24 +62,23 @@ class ImageUrlFilterStage(Stage):
     def filter_document(self, doc: Document, ctx: RunContext) -> bool:
         if self.matcher is None:
             return True
-        removed: set[int] = set()
+        removed: dict[int, str] = {}
         failures: list[str] = []
         for node in doc.images:
             banned = self.matcher.first_match(node.src) is not None
             node.scores["banned_url_word"] = 1.0 if banned else 0.0
             if banned:
                 if self.drop:
-                    ctx.stats.drop("image.banned_url_word")
-                    removed.add(id(node))
+                    removed[id(node)] = "image.banned_url_word"
                 else:
                     failures.append("image.banned_url_word")
-        _remove_images(doc, removed)
+        ctx.remove_nodes(doc, removed)
         if not self.drop:
             record_failures(doc, failures)
             return True
         # Nothing left to fetch: OBELICS's image minimum would drop it later anyway.
         if len(doc.images) < self.config.rules.min_images:
-            ctx.drop_document(doc, "doc.too_few_images")
+            ctx.drop_document(doc, *too_few_images_reason(doc))
             return False
         return True
 
@@ -130,7 +132,7 @@ class ImageFilterStage(Stage):
         return None
 
     def filter_document(self, doc: Document, ctx: RunContext) -> bool:
-        removed: set[int] = set()
+        removed: dict[int, str] = {}
         failures: list[str] = []
         nsfw_in_doc = False
         for node in doc.images:
@@ -141,8 +143,7 @@ class ImageFilterStage(Stage):
                 nsfw_in_doc = True
                 continue
             if self.drop:
-                ctx.stats.drop("image." + reason)
-                removed.add(id(node))
+                removed[id(node)] = "image." + reason
             else:
                 failures.append("image." + reason)
         nsfw_scores = [n.scores["nsfw"] for n in doc.images if "nsfw" in n.scores]
@@ -153,7 +154,7 @@ class ImageFilterStage(Stage):
                 ctx.drop_document(doc, "doc.nsfw")
                 return False
             failures.append("doc.nsfw")
-        _remove_images(doc, removed)
+        ctx.remove_nodes(doc, removed)
         if not self.drop:
             record_failures(doc, failures)
         return True

@@ -130,14 +130,13 @@ class TextFilterStage(Stage):
         doc, texts = verdict.doc, verdict.nodes
         ctx.stats.count("paragraph.in", len(texts))
         failures: list[str] = []
-        dropped: Counter[str] = Counter()
-        for failed, kept in zip(verdict.paragraph_failures, verdict.keep):
+        removals: dict[int, str] = {}
+        for node, failed, kept in zip(texts, verdict.paragraph_failures, verdict.keep):
             if not kept:
-                dropped[failed[0]] += 1
+                removals[id(node)] = "paragraph." + failed[0]
             elif failed:  # annotate mode
                 failures.extend("paragraph." + name for name in failed)
-        for name, n in dropped.items():
-            ctx.stats.drop("paragraph." + name, n)
+        ctx.remove_nodes(doc, removals)  # counted, and recorded on the document (kept or rejected)
         kept_nodes = [n for n, k in zip(texts, verdict.keep) if k]
         doc_failed = list(verdict.document_failures)
         if self.config.repetition.enabled:
@@ -152,11 +151,11 @@ class TextFilterStage(Stage):
 
         if doc_failed and self.drop:
             ctx.stats.drop("paragraph.in_dropped_doc", len(kept_nodes))
-            ctx.drop_document(doc, "doc." + doc_failed[0])
+            if texts and not kept_nodes:  # the paragraph filters emptied it: that is the cause
+                ctx.drop_document(doc, "doc.no_text_left", doc.removal_reasons("text"))
+            else:
+                ctx.drop_document(doc, "doc." + doc_failed[0])
             return False
-        if len(kept_nodes) != len(texts):
-            removed = {id(n) for n, k in zip(texts, verdict.keep) if not k}
-            doc.nodes = [n for n in doc.nodes if id(n) not in removed]
         ctx.stats.count("paragraph.out", len(kept_nodes))
         if not self.drop:
             record_failures(doc, failures + ["doc." + name for name in doc_failed])

@@ -104,7 +104,9 @@ def test_document_rules_image_counts_and_text() -> None:
     assert out == []
     assert ctx.stats.drops["doc.too_few_images"] == 1
     assert ctx.stats.drops["doc.too_many_images"] == 1
-    assert ctx.stats.drops["doc.words_below_min"] == 1  # text-level check catches the empty text first
+    # Its one paragraph failed (too few words): the root cause, not the symptom doc.words_below_min
+    assert ctx.stats.drops["doc.no_text_left"] == 1
+    assert ctx.stats.causes["doc.no_text_left"] == {"paragraph.words_below_min": 1}
     assert ctx.stats.imbalances() == []
     # The final rule on its own: a document whose text is blank is dropped as no_text.
     doc = Document("d", "https://example.org/d", [TextNode("   "), fetched("https://example.org/p.png", 300, 300)])
@@ -154,7 +156,7 @@ def test_nsfw_scores_real_images_and_drops_by_the_configured_action(shared_dir: 
     assert out == [] and ctx.stats.drops["doc.nsfw"] == 1
     per_image = {**base, "nsfw": {**strict["nsfw"], "action": "drop_image"}}
     out, ctx = run_all([doc()], FiltersConfig.model_validate({"images": per_image}))
-    assert out == [] and ctx.stats.drops["image.nsfw"] == 1 and ctx.stats.drops["doc.too_few_images"] == 1
+    assert out == [] and ctx.stats.drops["image.nsfw"] == 1 and ctx.stats.drops["doc.no_image_left"] == 1
 
 
 def test_real_pages_funnel_balances_and_kept_nodes_carry_scores(shared_dir: Path) -> None:

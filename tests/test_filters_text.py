@@ -153,7 +153,9 @@ def test_document_dropped_with_reason_counts_its_images_and_paragraphs() -> None
     before, _ = build_filter_stages(cfg)
     assert list(before[0]([doc], ctx)) == []
     assert ctx.stats.drops["paragraph.words_below_min"] == 1
-    assert ctx.stats.drops["doc.words_below_min"] == 1
+    # Its only paragraph was removed: the root cause, not the symptom (doc.words_below_min)
+    assert ctx.stats.drops["doc.no_text_left"] == 1 and "doc.words_below_min" not in ctx.stats.drops
+    assert ctx.stats.causes["doc.no_text_left"] == {"paragraph.words_below_min": 1}
     assert ctx.stats.drops["image.in_dropped_doc"] == 3
 
 

@@ -49,6 +49,25 @@ def test_pages_the_filters_drop_are_kept_as_rejects(demo_out):
     rejects = list(read_documents(demo_out / "rejects"))
     urls = {d.url.rsplit("/", 1)[-1]: d.metadata["drop_reason"] for d in rejects}
     assert set(urls) == {"marche-du-samedi.html", "tags.html", "private-gallery.html"}
+    # The root cause, not the symptom: the French page lost every paragraph to the stopword
+    # filter (not doc.words); the opted-out page lost its images to image.noai (not too_few_images).
+    assert urls["marche-du-samedi.html"] == "doc.no_text_left"
+    assert urls["private-gallery.html"] == "doc.no_image_left"
+    by_url = {d.url.rsplit("/", 1)[-1]: d for d in rejects}
+    french = by_url["marche-du-samedi.html"]
+    assert french.metadata["drop_causes"] == {"paragraph.stopwords": len(french.removed)}
+    assert {r.kind for r in french.removed} == {"text"} and all(r.text for r in french.removed)
+    gallery = by_url["private-gallery.html"]
+    assert [(r.kind, r.reason) for r in gallery.removed] == [("image", "image.noai")] * 2
+    stats = json.loads((demo_out / "stats.json").read_text())
+    assert stats["drop_causes"]["doc.no_image_left"] == {"image.noai": 1}
+    assert stats["drop_causes"]["doc.no_text_left"]["paragraph.stopwords"] >= 1
+
+
+def test_kept_documents_record_what_was_removed_from_them(demo_out):
+    removed = [r for d in read_documents(demo_out) for r in d.removed]
+    assert removed, "the demo's kept pages lose boilerplate paragraphs and a truncated picture"
+    assert all(r.reason.startswith(("paragraph.", "image.")) for r in removed)
 
 
 def test_rerun_resumes_without_redoing_work(demo_out, repo_dir):

@@ -98,7 +98,8 @@ def test_writer_refuses_bad_samples(tmp_path):
             writer.write(bad)
         nobytes = make_document(3)
         nobytes.images[0].data = None
-        with pytest.raises(ValueError, match="no bytes"):
+        nobytes.images[0].src = ""  # no bytes is URL-only (format 1.1); no URL either is refused
+        with pytest.raises(ValueError, match="neither bytes nor a URL"):
             writer.write(nobytes)
 
 

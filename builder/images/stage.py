@@ -126,11 +126,10 @@ class ImageStage(Stage):
 
     def _finish(self, item: _Pending, shared: dict[str, list], ctx: RunContext) -> Document:
         doc, jobs = item
-        failed: set[int] = set()
+        failed: dict[int, str] = {}
         for node, job in jobs:
             if isinstance(job, str):
-                ctx.stats.drop(f"image.{job}")
-                failed.add(id(node))
+                failed[id(node)] = f"image.{job}"
                 continue
             try:
                 outcome = job.result()
@@ -142,8 +141,7 @@ class ImageStage(Stage):
                 if entry[1] <= 0:
                     del shared[node.src]
             if outcome.reason is not None or outcome.data is None:
-                ctx.stats.drop(f"image.{outcome.reason or 'empty'}")
-                failed.add(id(node))
+                failed[id(node)] = f"image.{outcome.reason or 'empty'}"
                 continue
             ctx.stats.count(f"image.source.{outcome.source}")
             if outcome.alternate:  # the archive or cache held the picture under another of its URLs
@@ -152,8 +150,7 @@ class ImageStage(Stage):
                 ctx.stats.count("image.candidate_fallback")
             node.data = outcome.data
             node.info.update(outcome.info)
-        if failed:
-            doc.nodes = [n for n in doc.nodes if id(n) not in failed]
+        ctx.remove_nodes(doc, failed)  # counted, and recorded on the document
         return doc
 
     def __del__(self) -> None:

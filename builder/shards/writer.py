@@ -26,9 +26,24 @@ class ShardInfo:
         return asdict(self)
 
 
+def member_images(doc: Document) -> list[ImageNode]:
+    """The images stored as members, in order: those with bytes (the others are URL-only)."""
+    return [node for node in doc.images if node.data is not None]
+
+
 def sample_json(doc: Document) -> dict[str, Any]:
-    """The ``KEY.json`` member of a sample: images named by their member suffix."""
-    return doc.to_dict(image_ref=lambda i, node: f"{i}.{node.ext}")
+    """The ``KEY.json`` member of a sample: images named by their member suffix, or by URL.
+
+    An image without bytes (``images.enabled: false``, or a reject dropped before its
+    fetch) is written URL-only: ``images[p]`` is its URL and it has no member.
+    """
+    index = {id(node): i for i, node in enumerate(member_images(doc))}
+
+    def ref(_: int, node: ImageNode) -> str:
+        i = index.get(id(node))
+        return node.src if i is None else f"{i}.{node.ext}"
+
+    return doc.to_dict(image_ref=ref)
 
 
 def _sha256_file(path: Path) -> str:
@@ -43,7 +58,7 @@ class ShardWriter:
     """Writes samples into ``{prefix}-{n:05d}.tar`` files, starting a new one past either limit.
 
     Each shard is written as ``NAME.tmp`` and renamed when complete, so a reader never sees
-    a half-written shard. Every image node must carry its bytes (`ImageNode.data`).
+    a half-written shard. An image node without bytes (`ImageNode.data`) is written URL-only.
     """
 
     def __init__(self, out_dir: str | Path, prefix: str, max_samples: int = 1000,
@@ -86,10 +101,10 @@ class ShardWriter:
             raise ValueError(f"sample key must match {KEY_RE.pattern}: {key!r}")
         if key in self._keys:
             raise ValueError(f"duplicate sample key {key!r}")
-        images: list[ImageNode] = doc.images
-        missing = [i for i, node in enumerate(images) if node.data is None]
-        if missing:
-            raise ValueError(f"sample {key!r}: images {missing} have no bytes")
+        images = member_images(doc)
+        url_only = [node for node in doc.images if node.data is None and not node.src]
+        if url_only:
+            raise ValueError(f"sample {key!r}: an image has neither bytes nor a URL")
         if self._tar is None:
             self._open()
         self._keys.add(key)

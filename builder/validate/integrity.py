@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.document import Document
-from builder.shards.format import FORMAT_NAME, FORMAT_VERSION, KEY_RE, MANIFEST_NAME, STATS_NAME, split_member
+from builder.shards.format import FORMAT_MINOR_VERSION, FORMAT_NAME, FORMAT_VERSION, KEY_RE, MANIFEST_NAME, STATS_NAME, split_member
 from builder.stats import Stats
 from builder.validate.report import CheckResult, Problems
 from builder.validate.schema import image_refs, sample_problems
@@ -41,6 +41,7 @@ class IntegrityResult:
     total_samples: int = 0
     total_images: int = 0
     shard_counts: dict[str, ShardCount] = field(default_factory=dict)
+    url_only_images: int = 0  # image nodes without a member (images.enabled: false)
 
 
 class _HashingReader:
@@ -74,6 +75,7 @@ class IntegrityChecker:
         self.n_valid = 0
         self.n_samples = 0
         self.n_images = 0
+        self.n_url_images = 0  # URL-only image nodes (format 1.2): no member, nothing to decode
 
     def run(self) -> IntegrityResult:
         manifest = self._read_manifest()
@@ -95,14 +97,20 @@ class IntegrityChecker:
             self.manifest.result("integrity.manifest", f"{len(counts)} shard(s) match the manifest",
                                  shards=len(counts)),
             self.samples.result("integrity.samples",
-                                f"{self.n_samples} sample(s) match format v{FORMAT_VERSION}",
+                                f"{self.n_samples} sample(s) match format v{FORMAT_VERSION}.{FORMAT_MINOR_VERSION}",
                                 samples=self.n_samples),
-            self.images.result("integrity.images", f"{self.n_images} image member(s) decode",
-                               images=self.n_images),
+            self.images.result("integrity.images", self._images_summary(),
+                               images=self.n_images, url_only_images=self.n_url_images),
             self.keys.result("integrity.keys", f"{len(self.seen_keys)} unique key(s)"),
             stats,
         ]
-        return IntegrityResult(checks, documents, self.n_samples, self.n_images, counts)
+        return IntegrityResult(checks, documents, self.n_samples, self.n_images, counts, self.n_url_images)
+
+    def _images_summary(self) -> str:
+        if self.n_images or not self.n_url_images:
+            return f"{self.n_images} image member(s) decode"
+        return (f"the shards have no image members: their {self.n_url_images} images are URL-only "
+                "(written with images.enabled: false)")
 
     def _check_stats(self, samples: int) -> CheckResult:
         """The run's own books against the shards: nothing lost without a counted reason."""
@@ -119,9 +127,9 @@ class IntegrityChecker:
             problems.add(f"{STATS_NAME}: {imbalance}")
         if stats.counts["doc.out"] != samples:
             problems.add(f"{STATS_NAME} counts doc.out={stats.counts['doc.out']}, the shards hold {samples}")
-        if stats.counts["image.out"] != self.n_images:
+        if stats.counts["image.out"] != self.n_images + self.n_url_images:
             problems.add(f"{STATS_NAME} counts image.out={stats.counts['image.out']}, "
-                         f"the shards hold {self.n_images} image member(s)")
+                         f"the shards hold {self.n_images} image member(s) and {self.n_url_images} URL-only")
         return problems.result("integrity.stats", f"{STATS_NAME} balances and matches the shards")
 
     def _read_manifest(self) -> dict[str, Any] | None:
@@ -223,21 +231,24 @@ class IntegrityChecker:
             return
         problems.extend(f"{shard}:{p}" for p in sample_problems(data, key))
         refs = image_refs(data) if isinstance(data, dict) else []
+        if isinstance(data, dict) and isinstance(data.get("images"), list):
+            self.n_url_images += sum(1 for ref in data["images"] if isinstance(ref, str)) - len(refs)
         for ref in refs:
             if ref not in members:
                 problems.append(f"{where}: image member {key}.{ref} is missing")
         for suffix in sorted(set(members) - {"json"} - set(refs)):
             problems.append(f"{where}: member {key}.{suffix} is not referenced by the JSON")
         images_ok = True
-        for i, ref in enumerate(refs):
+        infos = _member_infos(data)
+        for ref in refs:
             if ref in members:
-                images_ok &= self._check_image(where, ref, members[ref], data, i)
+                images_ok &= self._check_image(where, ref, members[ref], infos.get(ref) or {})
         for p in problems:
             self.samples.add(p)
         if not problems and images_ok:
             self._keep(data, members)
 
-    def _check_image(self, where: str, ref: str, payload: bytes, data: dict[str, Any], n: int) -> bool:
+    def _check_image(self, where: str, ref: str, payload: bytes, info: dict[str, Any]) -> bool:
         from PIL import Image, ImageFile
 
         self.n_images += 1
@@ -258,8 +269,6 @@ class IntegrityChecker:
         if fmt not in EXT_FORMATS.get(ext, set()):
             self.images.add(f"{where}: image {ref} holds {fmt} data")
             return False
-        infos = [info for info in data.get("image_info", []) if isinstance(info, dict)]
-        info = infos[n] if n < len(infos) else {}
         width, height = info.get("width"), info.get("height")
         if width is not None and height is not None and (width, height) != size:
             self.images.add(f"{where}: image {ref} is {size[0]}x{size[1]}, image_info says {width}x{height}")
@@ -277,9 +286,18 @@ class IntegrityChecker:
             if slot >= self.sample_size:
                 return
         doc = Document.from_dict(data)
-        for node, ref in zip(doc.images, image_refs(data), strict=True):
-            node.data = members[ref]
+        refs = [ref for ref in data["images"] if ref is not None]
+        for node, ref in zip(doc.images, refs, strict=True):
+            node.data = members.get(ref)  # None for a URL-only image
         if slot == len(self.reservoir):
             self.reservoir.append((index, doc))
         else:
             self.reservoir[slot] = (index, doc)
+
+
+def _member_infos(data: Any) -> dict[str, dict[str, Any]]:
+    """``image_info`` of each image member, by its suffix (``"0.jpg"``)."""
+    if not isinstance(data, dict):
+        return {}
+    pairs = zip(data.get("images") or [], data.get("image_info") or [])
+    return {ref: info for ref, info in pairs if isinstance(ref, str) and isinstance(info, dict)}

@@ -51,6 +51,14 @@ def skipped(name: str, why: str) -> CheckResult:
     return CheckResult(name, False, f"not run: {why}", [], 0, {}, skipped=True)
 
 
+def unavailable(name: str, why: str) -> CheckResult:
+    """A check that could not run for a reason outside the shards (no torch, no image members).
+
+    It is not a failure of the shards: counted as skipped, with its reason (`--strict` fails on it).
+    """
+    return CheckResult(name, True, f"skipped: {why}", [], 0, {}, skipped=True)
+
+
 @dataclass
 class ValidationReport:
     target: str
@@ -65,6 +73,17 @@ class ValidationReport:
     def failed_checks(self) -> list[str]:
         return [c.name for c in self.checks if not c.ok]
 
+    @property
+    def skipped_checks(self) -> list[str]:
+        """Checks that could not run (not failures of the shards), e.g. torch missing."""
+        return [c.name for c in self.checks if c.ok and c.skipped]
+
+    @property
+    def skip_reasons(self) -> list[str]:
+        """Why checks were skipped, each reason once, in order."""
+        reasons = [c.summary.removeprefix("skipped: ") for c in self.checks if c.ok and c.skipped]
+        return list(dict.fromkeys(reasons))
+
     def add(self, check: CheckResult) -> CheckResult:
         self.checks.append(check)
         return check
@@ -74,6 +93,7 @@ class ValidationReport:
             "target": self.target,
             "ok": self.ok,
             "failed_checks": self.failed_checks,
+            "skipped_checks": self.skipped_checks,
             "checks": [c.to_dict() for c in self.checks],
             **self.info,
         }
@@ -89,7 +109,7 @@ class ValidationReport:
     def summary_lines(self) -> list[str]:
         lines = []
         for check in self.checks:
-            mark = "PASS" if check.ok else ("SKIP" if check.skipped else "FAIL")
+            mark = "SKIP" if check.skipped else ("PASS" if check.ok else "FAIL")
             lines.append(f"{mark}  {check.name}: {check.summary}")
             for problem in check.problems[:5]:
                 lines.append(f"        - {problem}")
@@ -111,11 +131,13 @@ def _esc(value: Any) -> str:
 
 
 def render_html(report: ValidationReport) -> str:
-    verdict = ("<span class=ok>all checks passed</span>" if report.ok else
+    verdict = ("<span class=ok>all checks passed</span>" if report.ok and not report.skipped_checks else
+               f"<span>passed, but skipped: {_esc('; '.join(report.skip_reasons))}</span>" if report.ok else
                f"<span class=bad>failed: {_esc(', '.join(report.failed_checks))}</span>")
     rows = []
     for c in report.checks:
-        state = "<span class=ok>pass</span>" if c.ok else "<span class=bad>fail</span>"
+        state = ("<span>skipped</span>" if c.skipped and c.ok else
+                 "<span class=ok>pass</span>" if c.ok else "<span class=bad>fail</span>")
         problems = "".join(f"<li><code>{_esc(p)}</code></li>" for p in c.problems)
         hidden = c.problem_count - len(c.problems)
         more = f"<li>… {hidden} more</li>" if hidden > 0 else ""

@@ -14,9 +14,10 @@ from typing import Any
 
 from builder.validate.config import ValidateConfig
 from builder.validate.integrity import IntegrityChecker
-from builder.validate.report import CheckResult, ValidationReport, skipped
+from builder.validate.report import CheckResult, ValidationReport, skipped, unavailable
 
-MODEL_CHECKS = ("processor.inputs", "processor.max_length", "generation", "training.loss_finite",
+INSTALL_HINT = "pip install 'loom[validate]'"
+MODEL_CHECKS = ("model.load", "processor.inputs", "processor.max_length", "generation", "training.loss_finite",
                 "training.loss_decreased", "training.gradients")
 
 
@@ -37,12 +38,17 @@ def validate_output(out_dir: Path, config: ValidateConfig | None = None) -> Vali
                              "shards": len(integrity.shard_counts), "sampled": len(integrity.documents)}
     if config.integrity_only:
         report.info["model"] = None
+    elif integrity.url_only_images and not integrity.total_images:
+        why = (f"the shards have no image members (their {integrity.url_only_images} images are URL-only, "
+               "written with images.enabled: false); the model checks need the pictures")
+        for name in MODEL_CHECKS:
+            report.add(unavailable(name, why))
     elif integrity.documents:
         _model_checks(report, integrity.documents, config, timings)
     else:
         why = ("the output holds no sample" if not integrity.total_samples
                else "no sample passed the integrity checks")
-        for name in MODEL_CHECKS:
+        for name in MODEL_CHECKS[1:]:
             report.add(skipped(name, why))
 
     folder = Path(config.report_dir) if config.report_dir else out_dir / "validation"
@@ -57,9 +63,10 @@ def _model_checks(report: ValidationReport, docs: list[Any], config: ValidateCon
         from builder.validate.model import load_model
 
         loaded = load_model(config)
-    except ImportError as exc:
-        report.add(CheckResult("model.load", False, f"torch/transformers missing ({exc}); "
-                               "install them with: pip install 'loom[validate]'"))
+    except ImportError as exc:  # the environment, not the shards: skipped, with the fix
+        why = f"torch/transformers are not installed ({exc}); install them with: {INSTALL_HINT}"
+        for name in MODEL_CHECKS:
+            report.add(unavailable(name, why))
         return
     except Exception as exc:  # a missing checkpoint, a bad device...: name it, do not crash
         report.add(CheckResult("model.load", False,

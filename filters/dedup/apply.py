@@ -32,18 +32,22 @@ def apply_decisions(docs: Iterable[Document], decisions: PartitionDecisions, ctx
             continue
         had_text = any(isinstance(n, TextNode) for n in doc.nodes)
         had_images = any(isinstance(n, ImageNode) for n in doc.nodes)
-        doc.nodes = list(_remaining_nodes(doc, images or {}, paragraphs or set(), ctx, min_chars))
+        ctx.remove_nodes(doc, _removals(doc, images or {}, paragraphs or set(), ctx, min_chars))
         lost_text = had_text and not any(isinstance(n, TextNode) for n in doc.nodes)
         lost_images = had_images and not any(isinstance(n, ImageNode) for n in doc.nodes)
         if drop_emptied and (lost_text or lost_images):
-            ctx.drop_document(doc, "doc.dedup_empty")
+            causes = {**(doc.removal_reasons("text") if lost_text else {}),
+                      **(doc.removal_reasons("image") if lost_images else {})}
+            ctx.drop_document(doc, "doc.dedup_empty", causes)
             continue
         yield doc
 
 
-def _remaining_nodes(doc: Document, images: dict[int, tuple[str, str]], paragraphs: set[int],
-                     ctx: RunContext, min_chars: int):
+def _removals(doc: Document, images: dict[int, tuple[str, str]], paragraphs: set[int],
+              ctx: RunContext, min_chars: int) -> dict[int, str]:
+    """``id(node)`` → reason for every node reduce's decisions remove from `doc`."""
     domain = url_domain(doc.url)
+    removals: dict[int, str] = {}
     ordinal = -1
     for node in doc.nodes:
         if isinstance(node, ImageNode):
@@ -52,12 +56,11 @@ def _remaining_nodes(doc: Document, images: dict[int, tuple[str, str]], paragrap
             if decision is not None:
                 src, reason = decision
                 if src == node.src:
-                    ctx.stats.drop(f"image.{reason}")
+                    removals[id(node)] = f"image.{reason}"
                     continue
                 # The document changed between map and apply: keep the image, say so.
                 ctx.stats.count("dedup.image_mismatch")
         elif (paragraphs and len(node.text.strip()) >= min_chars
               and paragraph_key(domain, node.text) in paragraphs):
-            ctx.stats.drop("paragraph.repeated_in_domain")
-            continue
-        yield node
+            removals[id(node)] = "paragraph.repeated_in_domain"
+    return removals
