@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from builder.document import Document
-from builder.shards.format import FORMAT_MINOR_VERSION, FORMAT_NAME, FORMAT_VERSION, KEY_RE, MANIFEST_NAME, STATS_NAME, split_member
+from builder.shards.format import (
+    FORMAT_MINOR_VERSION,
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    KEY_RE,
+    MANIFEST_NAME,
+    STATS_NAME,
+    split_member,
+)
 from builder.stats import Stats
 from builder.validate.report import CheckResult, Problems
 from builder.validate.schema import image_refs, sample_problems
