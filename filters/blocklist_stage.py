@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from builder.context import RunContext
-from builder.document import Document, ImageNode
+from builder.document import Document
 from builder.stage import Stage
 from filters.blocklist import DomainBlocklist
 from filters.config import BlocklistFilter
@@ -44,12 +44,10 @@ class BlocklistStage(Stage):
     def _drop_images(self, doc: Document, ctx: RunContext) -> None:
         assert self.blocklist is not None
         blocked = self.blocklist.category_of
-        removed = set()
+        removed: dict[int, str] = {}
         for node in doc.images:
             if node.src and blocked(node.src) is not None:
-                removed.add(id(node))
+                removed[id(node)] = "image.blocked_domain"
             elif node.candidates:
                 node.candidates = [u for u in node.candidates if blocked(u) is None]
-        if removed:
-            ctx.stats.drop("image.blocked_domain", len(removed))
-            doc.nodes = [n for n in doc.nodes if not (isinstance(n, ImageNode) and id(n) in removed)]
+        ctx.remove_nodes(doc, removed)  # counted, and recorded on the document
