@@ -32,9 +32,9 @@ from builder.document import Document, TextNode  # noqa: E402
 from builder.extract import ExtractRejected, extract_document  # noqa: E402
 from filters.config import FiltersConfig  # noqa: E402
 from filters.lang import identify  # noqa: E402
-from filters.obelics_reference import first_failure  # noqa: E402
 from filters.text_scoring import WordListSet  # noqa: E402
 from filters.text_stage import TextFilterStage  # noqa: E402
+from tests.support.obelics_reference import first_failure  # noqa: E402
 
 
 def baseline(docs: list[Document], config: FiltersConfig, lists: WordListSet) -> int:
@@ -60,7 +60,7 @@ def lang_agreement(docs: list[Document], config: FiltersConfig, lists: WordListS
         decisions = []
         for max_chars in (lang.max_chars, None):
             code, prob = identify(text, max_chars)
-            decisions.append((code, code in config.languages and prob >= lang.min_score))
+            decisions.append((code, lang.accepts(code, prob, config.languages)))
         texts += 1
         differ += decisions[0] != decisions[1]
     return texts, differ

@@ -8,7 +8,6 @@
 - `filters.image_stage`, `filters.url_words`, `filters.nsfw`: image filters.
 - `filters.document_rules`: image counts and text left.
 - `filters.rethreshold`: new thresholds from stored scores (`loom rethreshold`).
-- `filters.obelics_reference`: the plain reference the fast path is tested against.
 
 See docs/filters.md.
 """

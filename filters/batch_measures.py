@@ -157,11 +157,6 @@ def word_repetition_from_ids(ids: np.ndarray, offsets: np.ndarray, n: int) -> np
     return _in_chunks(measure, ids, offsets[:-1], np.diff(offsets))
 
 
-def word_repetition_of_ids(ids: np.ndarray, n: int) -> float:
-    """`text_measures.word_repetition_ratio` of one word sequence given by its ids."""
-    return float(word_repetition_from_ids(ids, np.array([0, len(ids)]), n)[0])
-
-
 def _per_paragraph(flags: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return _segment_sums(flags, offsets[:-1], offsets[1:])
 
@@ -292,29 +287,3 @@ def _spam_counts(ids: np.ndarray, offsets: np.ndarray, starts: np.ndarray,
                 free_from = start + len(phrase)
                 break
     return out
-
-
-# The separate measures, as the tests compare them with the scalar definitions.
-def char_repetition_ratios(texts: Sequence[str], n: int) -> np.ndarray:
-    """`text_measures.char_repetition_ratio(t, n)` for every t."""
-    lengths = lengths_of(texts)
-    codes = utf32_codes("".join(texts))
-    return char_repetition_from_codes(codes, np.cumsum(lengths) - lengths, lengths, 0, n)
-
-
-def char_class_counts(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per text: (special characters, punctuation marks, OBELICS punctuation-ratio tokens)."""
-    m = measure_paragraphs(texts, _no_lists(), 1, 1)
-    return m.special, m.punct, m.tokens
-
-
-def words_and_ids(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(word ids, word offsets) of `texts`, for tests against `text_measures.words_of`."""
-    m = measure_paragraphs(texts, _no_lists(), 1, 1)
-    return m.word_ids, m.word_offsets
-
-
-def _no_lists() -> WordListSet:
-    from filters.text_scoring import WordListSet  # (it imports this module)
-
-    return WordListSet("", None, None, None, None)

@@ -19,6 +19,7 @@ from filters.hashing import IdTable, string_ids
 from filters.lang import identify, lang_sample
 from filters.text_scoring import WordListSet
 from filters.text_stage import TextFilterStage
+from tests.support import batch_measures as one_by_one
 
 # Pieces that test the edges: the one letter that lower-cases to two characters, typographic
 # apostrophes, whitespace other than the space (NBSP, ideographic, ogham, a control that
@@ -45,7 +46,7 @@ def lists() -> WordListSet:
 
 def test_words_become_the_ids_of_words_of(lists: WordListSet) -> None:
     texts = random_texts(random.Random(1), 300) + ["", "   ", "İİİ x", "a\u2019b"]
-    ids, offsets = bm.words_and_ids(texts)
+    ids, offsets = one_by_one.words_and_ids(texts)
     for i, text in enumerate(texts):
         expected = tm.words_of(text)
         got = ids[offsets[i]:offsets[i + 1]]
@@ -92,7 +93,7 @@ def test_documents_measured_from_their_kept_paragraphs(lists: WordListSet) -> No
 def test_more_paragraphs_than_a_key_can_number() -> None:
     # Keys hold 16 bits of paragraph number: past 65 535 paragraphs the work is split.
     texts = ["abcdefghijab" * 2 if i % 7 == 0 else f"p{i} unique text" for i in range(70_000)]
-    ratios = bm.char_repetition_ratios(texts, 10)
+    ratios = one_by_one.char_repetition_ratios(texts, 10)
     for i in (0, 7, 65_534, 65_535, 65_536, 69_993, 69_999):
         assert ratios[i] == pytest.approx(tm.char_repetition_ratio(texts[i], 10)), i
     assert ratios[65_534] > 0 and ratios[65_535] == 0.0

@@ -85,7 +85,7 @@ def test_banned_url_words_are_whole_tokens() -> None:
 
 
 def test_batch_measures_equal_the_scalar_ones() -> None:
-    from filters import batch_measures as bm
+    from tests.support import batch_measures as bm
 
     rng = random.Random(7)
     vocab = ["the", "cat,", "sat", "on", "3.5", "mat!", "don't", "\u00fcber", "\U0001F600", "--", "x_y"]

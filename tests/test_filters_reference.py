@@ -14,9 +14,9 @@ from builder.config import LoomConfig, load_config
 from builder.context import RunContext
 from builder.document import Document, ImageNode, TextNode
 from filters.config import FiltersConfig
-from filters.obelics_reference import first_failure, obelics_lists, words
 from filters.text_scoring import WordListSet
 from filters.text_stage import TextFilterStage
+from tests.support.obelics_reference import first_failure, obelics_lists, words
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -24,10 +24,6 @@ def install_sender(sender: Sender | None) -> None:
     _sender = sender
 
 
-def current_sender() -> Sender | None:
-    return _sender
-
-
 def snapshot(stats: Stats) -> dict[str, int]:
     """What the progress line shows about a partition."""
     # A build counts documents in; the dedup phase only what it keeps or drops.

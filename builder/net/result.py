@@ -24,8 +24,3 @@ class FetchResult:
     @property
     def ok(self) -> bool:
         return self.error is None
-
-    def header_values(self, name: str) -> list[str]:
-        """Every value of header `name` (case-insensitive), one per header line."""
-        name = name.lower()
-        return [v for k, v in self.header_items if k.lower() == name]

@@ -1,4 +1,4 @@
-"""OBELICS's text filters written plainly: the oracle for tests and the benchmark's baseline.
+"""OBELICS's text filters written plainly: the oracle for tests and the benchmark's baseline (test-only).
 
 Each check re-reads its text the way OBELICS's filtering code does: it tokenises again,
 counts n-grams with a Counter and sorts every count. Slow on purpose and easy to check
