@@ -41,10 +41,15 @@ def base_url(output: Output) -> Iterator[str]:
     thread.join(5)
 
 
+def launch(pw):  # type: ignore[no-untyped-def]
+    """Debian's Chromium, headless, with every host name but loopback unresolvable."""
+    return pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch(pw)
         yield browser
         browser.close()
 

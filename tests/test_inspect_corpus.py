@@ -172,8 +172,12 @@ def test_funnel_from_stats(output: Output) -> None:
     funnels = {f.unit: f for f in build_funnels(output.stats)}
     doc = funnels["doc"]
     assert (doc.n_in, doc.n_out, doc.balanced) == (20, 12, True)
+    # in pipeline order: text filters, then image filters (nsfw), then dedup; not by size
     assert [(s.reason, s.removed, s.remaining) for s in doc.steps] == [
-        ("doc.too_few_words", 5, 15), ("doc.duplicate", 2, 13), ("doc.nsfw", 1, 12)]
+        ("doc.too_few_words", 5, 15), ("doc.nsfw", 1, 14), ("doc.duplicate", 2, 12)]
+    assert [s.stage for s in doc.steps] == ["text filters", "image filters", "dedup"]
+    image = funnels["image"]
+    assert [s.reason for s in image.steps] == ["image.http_404", "image.too_small", "image.in_dropped_doc"]
     assert funnels["image"].balanced is True
     assert funnels["paragraph"].n_in is None and funnels["paragraph"].dropped == 17
     broken = dict(output.stats, counts={**output.stats["counts"], "doc.out": 13})

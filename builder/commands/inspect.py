@@ -57,4 +57,5 @@ def run(args: argparse.Namespace) -> int:
         pass
     finally:
         server.server_close()
+        app.close()  # removes the temporary text index
     return 0

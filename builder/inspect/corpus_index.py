@@ -12,7 +12,9 @@ import json
 import math
 import sys
 from array import array
+from collections import Counter
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlsplit
@@ -77,6 +79,11 @@ class SampleEntry:
     n_images: int = 0
     n_images_stored: int = 0
     drop_reason: str = ""
+    # What the filters and fetches removed from the document (the sample's "removed" records):
+    # each distinct reason once, and how many paragraphs and images went.
+    removed_reasons: tuple[str, ...] = ()
+    n_removed_texts: int = 0
+    n_removed_images: int = 0
 
     def member(self, suffix: str) -> MemberRef | None:
         try:
@@ -110,6 +117,7 @@ class SubsetIndex:
     image_height: array = field(default_factory=lambda: array("l"))
     image_bytes: array = field(default_factory=lambda: array("q"))
     image_format: list[str] = field(default_factory=list)  # interned: one string per format
+    removed: Counter[str] = field(default_factory=Counter)  # removal reason -> documents that lost something to it
 
 
 def domain_of(url: str) -> str:
@@ -191,6 +199,21 @@ class CorpusIndex:
     def read_json(self, entry: SampleEntry) -> dict[str, Any]:
         data = self.read_member(entry, "json")
         return json.loads(data) if data else {}
+
+    def iter_json(self, subset: str) -> Iterator[tuple[SampleEntry, dict[str, Any]]]:
+        """Every sample of a subset with its JSON, each shard opened once (a whole-corpus pass)."""
+        for shard, entries in groupby(self.subsets[subset].samples, key=lambda e: e.shard):
+            with open(self.shards[shard], "rb") as fh:
+                for entry in entries:
+                    ref = entry.member("json")
+                    if ref is None:
+                        continue
+                    fh.seek(ref.offset)
+                    try:
+                        data = json.loads(fh.read(ref.size))
+                    except (ValueError, UnicodeDecodeError):
+                        continue  # indexing already reported it
+                    yield entry, data if isinstance(data, dict) else {}
 
     def shard_name(self, entry: SampleEntry) -> str:
         path = self.shards[entry.shard]
@@ -276,6 +299,7 @@ def _fill_entry(entry: SampleEntry, data: dict[str, Any], target: SubsetIndex) -
     scores = {str(k): v for k, v in ((k, _number(v)) for k, v in (data.get("scores") or {}).items())
               if v is not None}
     entry.score_values = target.scores.pack(scores)
+    _fill_removed(entry, data.get("removed"), target)
     infos = data.get("image_info") or [None] * len(refs)
     for ref, info in zip(refs, infos, strict=False):
         member = entry.member(ref) if isinstance(ref, str) else None
@@ -287,3 +311,21 @@ def _fill_entry(entry: SampleEntry, data: dict[str, Any], target: SubsetIndex) -
         target.image_height.append(int(_number(info.get("height")) or 0))
         target.image_bytes.append(member.size)
         target.image_format.append(_interned(str(info.get("format") or ref.rsplit(".", 1)[-1]).lower()))
+
+
+def removal_records(value: Any) -> list[dict[str, Any]]:
+    """The well-formed records of a sample's ``removed`` list (a malformed one is skipped, not fatal)."""
+    if not isinstance(value, list):
+        return []
+    return [r for r in value if isinstance(r, dict) and isinstance(r.get("reason"), str)]
+
+
+def _fill_removed(entry: SampleEntry, value: Any, target: SubsetIndex) -> None:
+    records = removal_records(value)
+    if not records:
+        return
+    reasons = sorted({sys.intern(r["reason"]) for r in records})
+    entry.removed_reasons = tuple(reasons)
+    entry.n_removed_images = sum(1 for r in records if r.get("kind") == "image")
+    entry.n_removed_texts = len(records) - entry.n_removed_images
+    target.removed.update(reasons)

@@ -2,7 +2,8 @@
 
 Reads the `stats.json` of an output folder (`Stats.to_dict()`). When the run also recorded
 its stages (``"stages"``: names in order, or per-stage ``{"name", "drops"}`` records), the
-steps are grouped and ordered by stage; otherwise the largest drop comes first.
+steps are grouped and ordered by stage; otherwise by the pipeline step each reason belongs
+to (`builder.inspect.pipeline_order`), the text checks in the order of the run's config.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from builder.inspect.pipeline_order import check_order, pipeline_key, step_of
 from builder.stats import BALANCED_UNITS
 
 
@@ -64,8 +66,8 @@ def _stage_drops(stats: dict[str, Any]) -> list[tuple[str, dict[str, int]]]:
     return out
 
 
-def _ordered_reasons(stats: dict[str, Any]) -> list[tuple[str, int, str]]:
-    """(reason, count, stage) for every drop: by stage when known, then by count."""
+def _ordered_reasons(stats: dict[str, Any], config: dict[str, Any] | None) -> list[tuple[str, int, str]]:
+    """(reason, count, stage) for every drop: by recorded stage when known, else in pipeline order."""
     drops = {str(k): int(v) for k, v in (stats.get("drops") or {}).items() if v}
     ordered: list[tuple[str, int, str]] = []
     seen: set[str] = set()
@@ -74,15 +76,19 @@ def _ordered_reasons(stats: dict[str, Any]) -> list[tuple[str, int, str]]:
             if reason in drops and reason not in seen:
                 ordered.append((reason, drops[reason], stage))
                 seen.add(reason)
+    checks = check_order(config)
     rest = [(r, n) for r, n in drops.items() if r not in seen]
-    ordered.extend((r, n, "") for r, n in sorted(rest, key=lambda kv: (-kv[1], kv[0])))
+    ordered.extend((r, n, step_of(r)) for r, n in sorted(rest, key=lambda kv: pipeline_key(kv[0], kv[1], checks)))
     return ordered
 
 
-def build_funnels(stats: dict[str, Any]) -> list[Funnel]:
-    """One funnel per unit: doc and image first, then every other unit that has drops."""
+def build_funnels(stats: dict[str, Any], config: dict[str, Any] | None = None) -> list[Funnel]:
+    """One funnel per unit: record, doc and image first, then every other unit that has drops.
+
+    `config` (the run's, from the manifest) orders the text checks as the run ran them.
+    """
     counts = {str(k): int(v) for k, v in (stats.get("counts") or {}).items()}
-    reasons = _ordered_reasons(stats)
+    reasons = _ordered_reasons(stats, config)
     units = list(BALANCED_UNITS)
     units += sorted({r.partition(".")[0] for r, _, _ in reasons} - set(units))
     funnels = []

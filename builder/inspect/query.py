@@ -10,6 +10,7 @@ from typing import Iterable
 from urllib.parse import urlencode
 
 from builder.inspect.corpus_index import KEPT, REJECTS, CorpusIndex, SampleEntry
+from builder.inspect.text_search import TextIndex
 
 PAGE_SIZE = 20
 UNKNOWN = "(unknown)"  # how the dashboard labels a missing language or domain; filters accept it
@@ -40,9 +41,11 @@ def _float(value: str, notes: list[str], name: str) -> float | None:
 class DocQuery:
     subset: str = KEPT
     q: str = ""  # substring of the URL, case-insensitive
+    text: str = ""  # full-text query over title and text (builder.inspect.text_search)
     domain: str = ""
     lang: str = ""
     reason: str = ""  # drop reason (rejects)
+    removed: str = ""  # a reason the document lost a paragraph or image to
     score: str = ""  # score name the min/max bounds and score sorts apply to
     min: float | None = None
     max: float | None = None
@@ -71,9 +74,9 @@ class DocQuery:
         except ValueError:
             notes.append(f"page: {get('page')!r} is not a number")
             page = 1
-        return cls(subset=subset, q=get("q"), domain=get("domain"), lang=get("lang"), reason=get("reason"),
-                   score=get("score"), min=_float(get("min"), notes, "min"),
-                   max=_float(get("max"), notes, "max"), sort=sort, page=page)
+        return cls(subset=subset, q=get("q"), text=get("text"), domain=get("domain"), lang=get("lang"),
+                   reason=get("reason"), removed=get("removed"), score=get("score"),
+                   min=_float(get("min"), notes, "min"), max=_float(get("max"), notes, "max"), sort=sort, page=page)
 
     @property
     def unfiltered(self) -> bool:
@@ -99,6 +102,8 @@ class DocQuery:
             return False
         if self.reason and entry.drop_reason != self.reason:
             return False
+        if self.removed and self.removed not in entry.removed_reasons:
+            return False
         if self.score and (self.min is not None or self.max is not None):
             value = entry.score(self.score)
             if value is None:
@@ -109,11 +114,21 @@ class DocQuery:
                 return False
         return True
 
-    def select(self, index: CorpusIndex) -> list[SampleEntry]:
-        """Every matching sample of the subset, in the requested order."""
+    def select(self, index: CorpusIndex, text_index: TextIndex | None = None) -> list[SampleEntry]:
+        """Every matching sample of the subset, in the requested order (best text match first by default).
+
+        Raises `TextQueryError` for a text query the index cannot run.
+        """
+        samples = index.subset(self.subset).samples
         if self.unfiltered:
-            return index.subset(self.subset).samples
-        found = [e for e in index.subset(self.subset).samples if self.matches(e)]
+            return samples
+        if self.text:
+            if text_index is None:
+                return []
+            ranked = [samples[p] for p in text_index.search(self.subset, self.text) if p < len(samples)]
+            found = [e for e in ranked if self.matches(e)]
+        else:
+            found = [e for e in samples if self.matches(e)]
         return _sorted(found, self.sort, self.score)
 
 
@@ -123,9 +138,10 @@ class SelectionCache:
     The index never changes once built, so a cached selection never goes stale.
     """
 
-    def __init__(self, index: CorpusIndex, size: int = 16) -> None:
+    def __init__(self, index: CorpusIndex, size: int = 16, text_index: TextIndex | None = None) -> None:
         self.index = index
         self.size = size
+        self.text_index = text_index
         self._results: OrderedDict[DocQuery, list[SampleEntry]] = OrderedDict()
         self._lock = threading.Lock()  # the server answers requests on several threads
 
@@ -135,7 +151,9 @@ class SelectionCache:
             if key in self._results:
                 self._results.move_to_end(key)
                 return self._results[key]
-        results = key.select(self.index)
+        results = key.select(self.index, self.text_index)
+        if key.text and (self.text_index is None or not self.text_index.ready):
+            return results  # the text index is still growing: this answer is partial
         with self._lock:
             self._results[key] = results
             while len(self._results) > self.size:

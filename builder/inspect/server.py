@@ -5,10 +5,12 @@ Routes (GET and HEAD only):
   /docs?subset=&q=&domain=&lang=&reason=&score=&min=&max=&sort=&page=   document browser
   /doc/<subset>/<key>              one document, text and images interleaved
   /image/<subset>/<key>/<member>   one image member, read from its shard by offset
-  /files/<name>                    manifest.json, stats.json or report.html of the folder
+  /source/<subset>/<key>[/raw]     the WARC record or HTML file the document came from (as text)
+  /files/<name>                    manifest.json, stats.json, report.html, validation/report.{html,json}
 
 Nothing is looked up on disk by a name taken from the request: keys and members must be
 in the index, and /files serves a fixed list of names, so no path can lead outside the folder.
+/source reads the archive named by the sample's own provenance, never one named in the URL.
 """
 
 from __future__ import annotations
@@ -24,14 +26,17 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from builder.inspect.corpus_index import KEPT, REJECTS, CorpusIndex
+from builder.inspect.original import read_original
 from builder.inspect.query import DocQuery, SelectionCache
-from builder.inspect.render import render_dashboard, render_doc, render_docs, render_error
+from builder.inspect.render import render_dashboard, render_doc, render_docs, render_error, render_source
 from builder.inspect.report import REPORT_NAME
-from builder.inspect.summary import Summary, summarize
+from builder.inspect.summary import VALIDATION_HTML, VALIDATION_JSON, Summary, summarize
+from builder.inspect.text_search import TextIndex
 from builder.shards.format import IMAGE_EXTS, KEY_RE, MANIFEST_NAME, STATS_NAME
 
 SERVED_FILES = {MANIFEST_NAME: "application/json", STATS_NAME: "application/json",
-                REPORT_NAME: "text/html; charset=utf-8"}
+                REPORT_NAME: "text/html; charset=utf-8", VALIDATION_HTML: "text/html; charset=utf-8",
+                VALIDATION_JSON: "application/json"}
 IMAGE_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif"}
 # Pages hold text and alt attributes from crawled pages: allow no script, no foreign content.
 PAGE_CSP = ("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; form-action 'self'; "
@@ -46,7 +51,12 @@ class InspectApp:
         self.index = CorpusIndex.build(out_dir)
         self.summary: Summary = summarize(self.index)
         self.out_dir = self.index.out_dir
-        self.select = SelectionCache(self.index)
+        self.text = TextIndex(self.index).start()  # full-text search: built in the background
+        self.select = SelectionCache(self.index, text_index=self.text)
+
+    def close(self) -> None:
+        """Remove the text index (waits for it to finish building)."""
+        self.text.close()
 
 
 class _Response(Exception):
@@ -128,17 +138,21 @@ class InspectHandler(BaseHTTPRequestHandler):
         if head == "docs" and not rest:
             notes: list[str] = []
             query = DocQuery.from_params(params, notes)
-            return HTTPStatus.OK, html, render_docs(self.app.index, summary, query, notes, self.app.select).encode(), {}
+            page = render_docs(self.app.index, summary, query, notes, self.app.select, self.app.text)
+            return HTTPStatus.OK, html, page.encode(), {}
         if head == "doc" and len(rest) == 2:
             entry = self._entry(rest[0], rest[1])
             query = DocQuery.from_params(params)
             return HTTPStatus.OK, html, render_doc(self.app.index, summary, entry, query, self.app.select).encode(), {}
         if head == "image" and len(rest) == 3:
             return self._image(*rest)
-        if head == "files" and len(rest) == 1 and rest[0] in SERVED_FILES:
-            path = self.app.out_dir / rest[0]
+        if head == "source" and len(rest) in (2, 3) and rest[2:] in ([], ["raw"]):
+            return self._source(rest[0], rest[1], raw=len(rest) == 3)
+        name = "/".join(rest)
+        if head == "files" and name in SERVED_FILES:
+            path = self.app.out_dir / name
             if path.is_file():
-                return HTTPStatus.OK, SERVED_FILES[rest[0]], path.read_bytes(), {}
+                return HTTPStatus.OK, SERVED_FILES[name], path.read_bytes(), {}
         raise _Response(HTTPStatus.NOT_FOUND, "No such page.")
 
     def _entry(self, subset: str, key: str):  # -> SampleEntry
@@ -146,6 +160,19 @@ class InspectHandler(BaseHTTPRequestHandler):
         if entry is None:
             raise _Response(HTTPStatus.NOT_FOUND, "No such document.")
         return entry
+
+    def _source(self, subset: str, key: str, raw: bool) -> tuple[HTTPStatus, str, bytes, dict[str, str]]:
+        entry = self._entry(subset, key)
+        data = self.app.index.read_json(entry)
+        original = read_original(data.get("provenance") if isinstance(data, dict) else None, self.app.out_dir)
+        if original is None:
+            raise _Response(HTTPStatus.NOT_FOUND, "This document's provenance names no archive or file.")
+        if raw:
+            if original.error:
+                raise _Response(HTTPStatus.NOT_FOUND, original.error)
+            # text/plain (and nosniff): the crawled page is shown, never rendered on this origin
+            return HTTPStatus.OK, "text/plain; charset=utf-8", original.html.encode("utf-8", "replace"), {}
+        return HTTPStatus.OK, "text/html; charset=utf-8", render_source(self.app.summary, entry, original).encode(), {}
 
     def _image(self, subset: str, key: str, member: str) -> tuple[HTTPStatus, str, bytes, dict[str, str]]:
         entry = self._entry(subset, key)

@@ -7,16 +7,20 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from builder.inspect.corpus_index import CorpusIndex, SubsetIndex
 from builder.inspect.funnel import Funnel, build_funnels, stage_names
 from builder.inspect.query import UNKNOWN
-from builder.inspect.svg import DROP_COLOR, bars_svg, edge_bins, histogram_svg, linear_bins
+from builder.inspect.svg import DROP_COLOR, Marker, bars_svg, count_into, edge_bins, histogram_svg, linear_bins
+from builder.inspect.thresholds import score_thresholds
 from builder.shards.format import MANIFEST_NAME, STATS_NAME
 
 TOP_DOMAINS = 20
 TOP_LANGS = 15
-MAX_SCORE_CHARTS = 8
+MAX_SCORE_CHARTS = 16
+VALIDATION_HTML = "validation/report.html"
+VALIDATION_JSON = "validation/report.json"
 INF = float("inf")
 # Aspect ratio (width / height) bands: portrait on the left, landscape on the right.
 ASPECT_EDGES = [0, 1 / 3, 1 / 2, 2 / 3, 0.9, 1.1, 3 / 2, 2, 3, INF]
@@ -50,6 +54,40 @@ class Summary:
     run_errors: list[str] = field(default_factory=list)  # recorded by the run (failed partitions, ...)
     partitions: dict[str, Any] | None = None  # {"total": n, "failed": [ids]} when the run recorded it
     counters: list[tuple[str, int]] = field(default_factory=list)  # every count of stats.json
+    validation: Validation | None = None  # validation/report.json, when the run validated
+    reason_links: dict[str, str] = field(default_factory=dict)  # drop reason -> documents that show it
+
+    @property
+    def config(self) -> dict[str, Any]:
+        config = (self.manifest or {}).get("config")
+        return config if isinstance(config, dict) else {}
+
+
+@dataclass
+class Validation:
+    status: str  # "passed", "failed" or "skipped"
+    summary: str  # one line: which checks failed, or why it was skipped
+    has_html: bool  # validation/report.html exists
+
+
+def load_validation(out: Path, problems: list[str]) -> Validation | None:
+    """The outcome of `loom validate` recorded in the folder, or None when it did not run."""
+    report = load_json(out / VALIDATION_JSON, problems)
+    has_html = (out / VALIDATION_HTML).is_file()
+    if report is None:
+        return Validation("unknown", "validation/report.json missing", True) if has_html else None
+    checks = [c for c in report.get("checks") or [] if isinstance(c, dict)]
+    skipped = [c for c in checks if c.get("skipped")]
+    failed = [str(c.get("name")) for c in checks if c.get("ok") is False and not c.get("skipped")]
+    failed = failed or [str(n) for n in report.get("failed_checks") or []]
+    if report.get("skipped") or (checks and len(skipped) == len(checks)):
+        why = report.get("reason") or report.get("skip_reason") or next(
+            (c.get("summary") for c in skipped if c.get("summary")), "")
+        return Validation("skipped", str(why or "validation could not run"), has_html)
+    if failed or report.get("ok") is False:
+        return Validation("failed", "failed: " + ", ".join(failed) if failed else "failed", has_html)
+    note = f"{len(checks) - len(skipped)} checks passed" + (f", {len(skipped)} skipped" if skipped else "")
+    return Validation("passed", note, has_html)
 
 
 def load_json(path: Path, problems: list[str]) -> dict[str, Any] | None:
@@ -85,7 +123,7 @@ def summarize(index: CorpusIndex) -> Summary:
         out_dir=out,
         manifest=manifest,
         stats=stats,
-        funnels=build_funnels(stats) if stats else [],
+        funnels=build_funnels(stats, (manifest or {}).get("config")) if stats else [],
         stages=stage_names(stats) if stats else [],
         documents=len(kept.samples),
         images=len(kept.image_bytes),
@@ -98,7 +136,9 @@ def summarize(index: CorpusIndex) -> Summary:
         score_names=score_names,
         problems=problems,
     )
-    summary.charts = _charts(summary, kept)
+    summary.validation = load_validation(out, problems)
+    summary.reason_links = _reason_links(summary, kept, rejects)
+    summary.charts = _charts(summary, kept, rejects)
     if stats:
         summary.run_errors = [str(e) for e in stats.get("errors") or []]
         partitions = stats.get("partitions")
@@ -110,7 +150,54 @@ def summarize(index: CorpusIndex) -> Summary:
     return summary
 
 
-def _charts(summary: Summary, kept: SubsetIndex) -> list[Chart]:
+def _reason_links(summary: Summary, kept: SubsetIndex, rejects: SubsetIndex) -> dict[str, str]:
+    """For each drop reason, the documents that show it: the rejects it dropped, or the documents
+    that lost a paragraph or image to it (kept ones first)."""
+    links = {}
+    dropped = {reason for reason, _ in summary.reject_reasons}
+    for funnel in summary.funnels:
+        for step in funnel.steps:
+            reason = quote(step.reason, safe="")
+            if step.reason in dropped:
+                links[step.reason] = f"/docs?subset=rejects&reason={reason}"
+            elif kept.removed.get(step.reason):
+                links[step.reason] = f"/docs?removed={reason}"
+            elif rejects.removed.get(step.reason):
+                links[step.reason] = f"/docs?subset=rejects&removed={reason}"
+    return links
+
+
+def _is_integral(values: list[float], thresholds: list[float]) -> bool:
+    """Whole-number scores (words, images): every value and threshold whole, and not just 0s and 1s (ratios)."""
+    return (bool(values) and max(values) > 1 and all(float(v).is_integer() for v in values)
+            and all(float(t).is_integer() for t in thresholds))
+
+
+def _score_chart(name: str, kept: SubsetIndex, rejects: SubsetIndex, config: dict[str, Any]) -> Chart:
+    """A score's histogram: kept and rejected documents side by side, the run's thresholds drawn."""
+    values = [v for v in (s.score(name) for s in kept.samples) if v is not None]
+    dropped = [v for v in (s.score(name) for s in rejects.samples) if v is not None]
+    both = values + dropped
+    thresholds = score_thresholds(name, config)
+    lo, hi = (min(both), max(both)) if both else (0.0, 0.0)
+    reach = max(hi - lo, abs(hi) * 0.5, 1e-9)  # draw a threshold inside the range only when near the data
+    near = [t.value for t in thresholds if lo - reach <= t.value <= hi + reach]
+    integral = _is_integral(both, near)
+    bins = linear_bins(values or dropped, quantile=1.0, from_zero=False, integer=integral,
+                       include=near + (dropped if values else []))
+    markers = [Marker(t.value, t.label, t.side) for t in thresholds]
+    title = f"score: {name}"
+    if not rejects.samples:
+        return Chart(f"score {name}", histogram_svg(bins, title, markers=markers))
+    if not values:  # only rejects carry this score
+        return Chart(f"score {name}", histogram_svg(bins, f"{title} (rejected documents only)", color=DROP_COLOR,
+                                                    markers=markers))
+    return Chart(f"score {name}", histogram_svg(
+        bins, title, second=count_into(bins, dropped), markers=markers,
+        legend=(f"kept ({len(values):,})", f"rejected, kept sample ({len(dropped):,})")))
+
+
+def _charts(summary: Summary, kept: SubsetIndex, rejects: SubsetIndex) -> list[Chart]:
     charts = []
     for funnel in summary.funnels:
         if funnel.steps:
@@ -137,10 +224,9 @@ def _charts(summary: Summary, kept: SubsetIndex) -> list[Chart]:
     charts.append(Chart("languages", bars_svg(summary.languages[:TOP_LANGS], "languages (documents)")))
     charts.append(Chart("top domains", bars_svg(summary.domains[:TOP_DOMAINS],
                                                 f"top {TOP_DOMAINS} domains (documents)")))
-    for name in summary.score_names[:MAX_SCORE_CHARTS]:
-        values = [v for v in (s.score(name) for s in samples) if v is not None]
-        charts.append(Chart(f"score {name}", histogram_svg(linear_bins(values, quantile=1.0, from_zero=False),
-                                                           f"score: {name}")))
+    names = sorted(set(kept.scores.names) | set(rejects.scores.names))
+    for name in names[:MAX_SCORE_CHARTS]:
+        charts.append(_score_chart(name, kept, rejects, summary.config))
     if summary.reject_reasons:
         charts.append(Chart("kept rejects", bars_svg(summary.reject_reasons, "kept rejects, by reason",
                                                      color=DROP_COLOR)))
