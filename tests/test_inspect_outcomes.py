@@ -128,7 +128,8 @@ def test_a_run_without_rejects_says_how_to_keep_them(tmp_path: Path, index: Corp
 
 @pytest.mark.parametrize(("reason", "step"), [
     ("record.http_error", "source"), ("doc.not_html", "extract"), ("image.tracking_pixel", "extract"),
-    ("image.duplicate_in_page", "extract"), ("paragraph.stopwords", "text filters"),
+    ("image.duplicate_in_page", "extract"), ("doc.blocked_domain", "domain blocklist"),
+    ("image.blocked_domain", "domain blocklist"), ("paragraph.stopwords", "text filters"),
     ("doc.words_below_min", "text filters"), ("doc.no_text_left", "text filters"),
     ("image.banned_url_word", "image URL filter"), ("image.dns_error", "image fetch"),
     ("image.noai", "image fetch"), ("image.truncated", "image decode"), ("image.too_small", "image filters"),

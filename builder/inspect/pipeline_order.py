@@ -2,9 +2,9 @@
 
 `stats.json` counts drops by reason but not by stage, and reasons are plain strings that
 stages add as they grow; so this module places a reason by its name: a table of the
-pipeline's steps (source → extract → text filters → image URL filter → image fetch → decode
-→ image filters → document rules → dedup), each with the name patterns of the reasons it
-produces. Within the text filters, checks keep the order of the run's config (the order they
+pipeline's steps (source → extract → domain blocklist → text filters → image URL filter →
+image fetch → decode → image filters → document rules → dedup), each with the name patterns of
+the reasons it produces. Within the text filters, checks keep the order of the run's config (the order they
 run in). A reason no pattern knows goes to the step its unit most often fails in (fetch for
 images, filters for documents), and consequences (``*.in_dropped_doc``) come last.
 """
@@ -20,6 +20,7 @@ STEPS: list[tuple[str, tuple[str, ...]]] = [
     ("extract", ("doc.not_html", "doc.html", "doc.empty", "doc.extract_*", "doc.page_too_large", "doc.too_deep",
                  "image.no_src", "image.data_uri", "image.bad_url", "image.bad_scheme", "image.hidden",
                  "image.tracking_pixel", "image.duplicate_in_page")),
+    ("domain blocklist", ("doc.blocked_domain*", "image.blocked_domain*")),
     ("text filters", ("paragraph.*", "doc.no_text_left", "doc.words*", "doc.lang*", "doc.perplexity*",
                       "doc.pii*", "doc.repetition*", "doc.dup_*", "doc.top_ngram*")),
     ("image URL filter", ("image.banned_url_word*", "doc.banned_url_word*", "doc.url_*")),
