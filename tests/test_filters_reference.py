@@ -31,7 +31,10 @@ def reference_decisions(doc: Document, config: FiltersConfig,
     texts = [n.text for n in doc.texts]
     reasons = [first_failure(t, config.paragraph, lists, config.languages) for t in texts]
     left = [t for t, r in zip(texts, reasons) if r is None]
-    return reasons, first_failure("\n\n".join(left), config.document, lists, config.languages)
+    doc_reason = first_failure("\n\n".join(left), config.document, lists, config.languages)
+    if doc_reason is not None and texts and not left:
+        doc_reason = "no_text_left"  # loom names the cause: the paragraph filters emptied the document
+    return reasons, doc_reason
 
 
 def loom_document_reason(doc: Document, stage: TextFilterStage) -> str | None:
