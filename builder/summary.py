@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TextIO
 
 from builder.pipeline import RunSummary
@@ -20,6 +21,8 @@ def print_summary(summary: RunSummary, file: TextIO, top: int = 12) -> None:
         w("  top drop reasons:\n")
         for reason, n in stats.drops.most_common(top):
             w(f"    {reason:40s} {n:>8}\n")
+            for cause, k in stats.causes.get(reason, Counter()).most_common(3):  # what emptied them
+                w(f"      └ {cause:36s} {k:>8}\n")
     problems = stats.imbalances()
     if problems:
         w("  WARNING: the books do not balance: " + "; ".join(problems) + "\n")

@@ -22,7 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, help="override executor.workers")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--strict", action="store_true",
-                        help="exit with status 1 when a partition failed (default: report it and go on)")
+                        help="exit with status 1 when a partition failed, the output is empty or kept under "
+                        "shards.min_kept_share of the documents, or validation could not run "
+                        "(default: report it and exit 0)")
 
 
 def _config_output(config: LoomConfig) -> str:
@@ -47,14 +49,19 @@ def run(args: argparse.Namespace) -> int:
 
     summary = run_pipeline(config, out, overwrite=args.overwrite,
                            progress=RunProgress(enabled=not args.quiet))
-    status = 0
+    from builder.outcome import print_alarms, run_alarms
+
+    status, validation_skipped = 0, False
     if summary.is_local:
         from builder.post_run import after_run
 
-        status = after_run(config, summary)
+        after = after_run(config, summary)
+        status, validation_skipped = after.status, bool(after.skipped)
     else:  # the report and validation read a local folder
         print(f"loom: {summary.output} is not a local folder: no report.html, no validation")
     print_summary(summary, file=sys.stdout)
-    if args.strict and summary.failed:
+    alarms = run_alarms(summary.stats, summary.samples, config.shards.min_kept_share)
+    print_alarms(alarms, summary.stats, sys.stdout, args.strict)
+    if args.strict and (summary.failed or alarms or validation_skipped):
         return 1
     return status

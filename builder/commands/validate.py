@@ -43,6 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int)
     parser.add_argument("--report-dir", help="where report.json/.html go (SHARDS_DIR/validation)")
     parser.add_argument("--json", action="store_true", help="print the JSON report instead of a summary")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit 1 also when checks could not run (torch missing, no image members)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,5 +77,12 @@ def run(args: argparse.Namespace) -> int:
         print("\n".join(report.summary_lines()))
         folder = Path(config.report_dir) if config.report_dir else args.shards_dir / "validation"
         print(f"report: {folder / 'report.html'}")
-        print("OK: all checks passed" if report.ok else f"FAILED: {', '.join(report.failed_checks)}")
-    return 0 if report.ok else EXIT_FAILED
+        if not report.ok:
+            print(f"FAILED: {', '.join(report.failed_checks)}")
+        elif report.skipped_checks:
+            print(f"OK, but {len(report.skipped_checks)} checks SKIPPED: {'; '.join(report.skip_reasons)}")
+        else:
+            print("OK: all checks passed")
+    if not report.ok or (args.strict and report.skipped_checks):
+        return EXIT_FAILED
+    return 0

@@ -13,3 +13,5 @@ class ShardsConfig(Section):
     keep_rejects: bool = True  # also write dropped documents, with their reason, to rejects/
     # ... a bounded sample of them: the first N of each drop reason in each partition (0: every one)
     rejects_per_reason: int = Field(20, ge=0)
+    # a run that keeps under this share of its documents ends with a loud warning (--strict: exit 1)
+    min_kept_share: float = Field(0.01, ge=0, le=1)
