@@ -86,6 +86,9 @@ def parse_config(data: Any, origin: str = "<config>", base_dir: str | Path = "."
     except ValidationError as exc:
         raise ConfigError(_format_errors(exc, origin)) from None
     config.base_dir = str(base_dir)
+    from filters.checks.perplexity import resolve_model_paths
+
+    resolve_model_paths(config.filters, config.resolve)  # model files are found relative to the config
     return config
 
 

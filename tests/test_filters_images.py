@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from builder.config import LoomConfig, load_config
+from builder.config import LoomConfig
 from builder.context import RunContext
 from builder.document import Document, ImageNode, TextNode
 from builder.shards.reader import read_documents
@@ -18,6 +18,7 @@ from filters.document_rules import DocumentRulesStage
 from filters.nsfw import nudenet_available
 from filters.rethreshold import rethreshold
 from filters.stage import build_filter_stages
+from tests.support.presets import obelics_preset
 
 PROSE = ("The museum opened a new wing this spring, and the curators spent the winter moving "
          "paintings from the old galleries into the bright rooms that face the river. Visitors "
@@ -52,7 +53,7 @@ def run_all(docs: list[Document], config: FiltersConfig) -> tuple[list[Document]
 
 
 def test_obelics_yaml_loads_with_the_published_values(repo_dir: Path) -> None:
-    config = load_config(repo_dir / "configs" / "obelics.yaml")
+    config = obelics_preset()
     f = config.filters
     assert (f.paragraph.words.min, f.paragraph.words.max) == (4, 1000)
     assert (f.document.words.min, f.document.words.max) == (10, 2000)
@@ -64,10 +65,14 @@ def test_obelics_yaml_loads_with_the_published_values(repo_dir: Path) -> None:
     assert f.document.lang.enabled and f.document.lang.min_score == 0.8 and f.languages == ["en"]
     assert (f.images.min_side, f.images.max_side, f.images.max_aspect_ratio) == (150, 20000, 2.0)
     assert (f.rules.min_images, f.rules.max_images) == (1, 30)
-    # Beyond loom's defaults: NSFW on, OBELICS's word lists and text as it is, no spam check at this step.
+    # Beyond loom's defaults: NSFW on, OBELICS's word lists and text as it is, no spam check at this
+    # step, and document-level perplexity.
     assert f.model_dump() == FiltersConfig(
         images={"nsfw": {"enabled": True}}, paragraph={"spam": {"enabled": False}},
         word_lists={"stopwords": "obelics", "flagged_words": "obelics", "straight_apostrophes": False},
+        # perplexity: on in the preset (its model is not in the repository: the test helper turns it off)
+        document={"perplexity": {"enabled": False, "max": 1500, "model": "models/en.arpa.bin",
+                                 "tokenizer": "models/en.sp.model"}},
     ).model_dump()
 
 

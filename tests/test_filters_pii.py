@@ -12,6 +12,7 @@ from builder.document import Document, ImageNode, TextNode
 from filters.config import FiltersConfig
 from filters.pii import PiiScrubber
 from filters.stage import build_filter_stages
+from tests.support.presets import obelics_preset
 
 SCRUB = PiiScrubber(phone=True)
 
@@ -78,10 +79,9 @@ def test_stage_counts_per_kind_in_stats_and_per_document() -> None:
 
 
 def test_off_by_default_and_in_the_obelics_preset(repo_dir: Path) -> None:
-    from builder.config import load_config
 
     assert not FiltersConfig().pii.enabled
-    assert not load_config(repo_dir / "configs" / "obelics.yaml").filters.pii.enabled
+    assert not obelics_preset().filters.pii.enabled
     doc = Document("a", "https://example.org/a", [TextNode(PROSE + " Mail curator@museum.example.com.")])
     (out,), ctx = run_filters(FiltersConfig(action="annotate"), [doc])
     assert "curator@museum.example.com" in out.texts[0].text and "pii.email" not in ctx.stats.counts

@@ -10,19 +10,20 @@ import csv
 import random
 from pathlib import Path
 
-from builder.config import LoomConfig, load_config
+from builder.config import LoomConfig
 from builder.context import RunContext
 from builder.document import Document, ImageNode, TextNode
 from filters.config import FiltersConfig
 from filters.text_scoring import WordListSet
 from filters.text_stage import TextFilterStage
 from tests.support.obelics_reference import first_failure, obelics_lists, words
+from tests.support.presets import obelics_preset
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def obelics_filters() -> FiltersConfig:
-    return load_config(REPO / "configs" / "obelics.yaml").filters
+    return obelics_preset().filters
 
 
 def reference_decisions(doc: Document, config: FiltersConfig,

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from builder.config import LoomConfig, load_config
+from builder.config import LoomConfig
 from builder.context import RunContext
 from builder.document import Document, ImageNode, TextNode
 from filters.config import FiltersConfig
 from filters.stage import build_filter_stages
 from filters.text_stage import TextFilterStage
+from tests.support.presets import obelics_preset
 
 PROSE = ("The museum opened a new wing this spring, and the curators spent the winter moving "
          "paintings from the old galleries into the bright rooms that face the river.")
@@ -123,7 +124,7 @@ def test_language_filter_drops_a_document_in_an_unwanted_language() -> None:
 
 def test_obelics_config_decisions_on_crafted_paragraphs(repo_dir: Path) -> None:
     """With configs/obelics.yaml: OBELICS's decision on each crafted paragraph."""
-    config = load_config(repo_dir / "configs" / "obelics.yaml").filters
+    config = obelics_preset().filters
     cases = {
         PROSE: None,                                             # good prose: kept
         "Read more": "words_below_min",                                  # 2 words < 4

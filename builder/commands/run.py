@@ -35,6 +35,9 @@ def _config_output(config: LoomConfig) -> str:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    from filters.checks.perplexity import check_model_files
+
+    check_model_files(config.filters)  # before anything runs: a missing model is exit 2, not a failed partition
     if args.executor:
         config.executor.type = args.executor
     if args.workers is not None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from filters.checks.base import Batch, CheckSettings, TextCheck
 from filters.checks.obelics import OBELICS_CHECKS
+from filters.checks.perplexity import PERPLEXITY
 
-TEXT_CHECKS: tuple[TextCheck, ...] = OBELICS_CHECKS
+TEXT_CHECKS: tuple[TextCheck, ...] = (*OBELICS_CHECKS, PERPLEXITY)
 
 __all__ = ["TEXT_CHECKS", "Batch", "CheckSettings", "TextCheck"]
