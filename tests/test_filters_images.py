@@ -71,8 +71,8 @@ def test_obelics_yaml_loads_with_the_published_values(repo_dir: Path) -> None:
         images={"nsfw": {"enabled": True}}, paragraph={"spam": {"enabled": False}},
         word_lists={"stopwords": "obelics", "flagged_words": "obelics", "straight_apostrophes": False},
         # perplexity: on in the preset (its model is not in the repository: the test helper turns it off)
-        document={"perplexity": {"enabled": False, "max": 1500, "model": "models/en.arpa.bin",
-                                 "tokenizer": "models/en.sp.model"}},
+        document={"perplexity": {"enabled": False, "max": 1500, "model": str(repo_dir / "configs/models/en.arpa.bin"),
+                                 "tokenizer": str(repo_dir / "configs/models/en.sp.model")}},
     ).model_dump()
 
 
