@@ -50,6 +50,9 @@ def test_rethreshold_command_writes_new_shards_and_stats(tmp_path: Path, capsys)
     assert code == 0
     out = list(read_documents(tmp_path / "new"))
     assert len(out) == 4 and all([n.text for n in d.texts] == [PROSE] for d in out)
+    # ... and each document records what the new thresholds removed, where it was
+    assert all([(r.position, r.reason, r.text) for r in d.removed] == [(1, "paragraph.stopwords", LIST_LIKE)]
+               for d in out)
     assert all(len(d.images) == 1 and d.images[0].data for d in out)
     stats = json.loads((tmp_path / "new" / "rethreshold_stats.json").read_text())
     assert stats["drops"]["paragraph.stopwords"] == 4
@@ -64,3 +67,13 @@ def test_rethreshold_refuses_to_overwrite_its_input(tmp_path: Path) -> None:
     config.write_text("filters: {}\n")
     assert main(["rethreshold", str(tmp_path / "scored"), "--config", str(config),
                  "--out", str(tmp_path / "scored")]) == 2
+
+
+def test_rethreshold_that_drops_everything_into_a_new_folder(tmp_path: Path, capsys) -> None:
+    scored_shards(tmp_path / "scored")
+    config = tmp_path / "all.yaml"
+    config.write_text("filters:\n  document: {words: {min: 100000}}\n")
+    out = tmp_path / "not" / "yet"  # does not exist: no FileNotFoundError on manifest.json.tmp
+    assert main(["rethreshold", str(tmp_path / "scored"), "--config", str(config), "--out", str(out)]) == 0
+    assert json.loads((out / "manifest.json").read_text())["samples"] == 0
+    assert "every document was dropped" in capsys.readouterr().out

@@ -80,9 +80,54 @@ def test_pages_sharing_one_url_become_distinct_samples(tmp_path):
 
 
 def test_dedup_run_without_image_fetching(tmp_path):
-    """Staged (dedup) runs must drop unfetched images like direct runs do, not fail the partition."""
+    """Staged (dedup) runs keep images URL-only like direct runs do (images.enabled: false), not fail."""
     out = _run_pages(tmp_path, ["http://127.0.0.1/a0.png", "http://127.0.0.1/a1.png"],
                      "filters: {enabled: false}\nimages: {enabled: false}\ndedup: {enabled: true}\n")
     stats = json.loads((out / "stats.json").read_text())
-    assert stats["drops"]["image.not_fetched"] == 2
+    assert "image.not_fetched" not in stats["drops"] and stats["balance"]["image"]["in"] == 2
     assert all(b["in"] == b["out"] + b["dropped"] for b in stats["balance"].values())
+
+
+def test_a_folder_skips_companion_and_hidden_files(tmp_path, caplog):
+    case = tmp_path / "test-pages" / "article"
+    case.mkdir(parents=True)
+    for name in ("source.html", "expected.html", "expected-metadata.html", ".draft.html"):
+        (case / name).write_text("<html><body><p>page</p></body></html>")
+    cfg = parse_config({"sources": [{"type": "html", "paths": [str(tmp_path / "test-pages")]}]})
+    with caplog.at_level("WARNING"):
+        pages, _ = _read(cfg)
+    assert [Path(p.provenance.file).name for p in pages] == ["source.html"]
+    assert "relative image paths resolve to file://" in caplog.text  # no URLs: said once, up front
+    # The rules are a config key; a file named outright is always read.
+    cfg = parse_config({"sources": [{"type": "html", "paths": [str(tmp_path / "test-pages"),
+                                                                 str(case / "expected.html")],
+                                     "exclude": [".*"], "url": "https://example.org/"}]})
+    pages, _ = _read(cfg)
+    assert sorted(Path(p.provenance.file).name for p in pages) == ["expected-metadata.html", "expected.html",
+                                                                  "source.html"]
+
+
+def test_local_pages_resolve_protocol_relative_images_to_https(tmp_path, capsys):
+    from builder.cli import main
+    from builder.inspect.corpus_index import domain_of
+
+    page = tmp_path / "saved.html"
+    page.write_text("<html><body><p>A paragraph of plain prose that reads like an article, with commas, "
+                    "clauses, and enough words.</p><img src='//cdn.example.org/a.jpg'><img src='img/b.jpg'>"
+                    "<img src='//cdn.example.org/c.jpg'></body></html>")
+    assert main(["extract", str(page)]) == 0
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert data["images"][1] == "https://cdn.example.org/a.jpg"  # not file://cdn.example.org/a.jpg
+    assert data["images"][2] == (tmp_path / "img" / "b.jpg").resolve().as_uri()
+    assert captured.err.count("cannot be fetched") == 1
+    assert domain_of(data["url"]) == "local file"
+
+
+def test_plain_text_is_not_html(tmp_path, capsys):
+    from builder.cli import main
+
+    note = tmp_path / "hostname"
+    note.write_text("vm\n")
+    assert main(["extract", str(note)]) == 1
+    assert "doc.not_html: no HTML markup" in capsys.readouterr().err

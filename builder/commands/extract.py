@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
     failures = 0
+    warned = False
     for path in args.files:
         try:
             body = path.read_bytes()
@@ -65,6 +66,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"loom extract: {path}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
             failures += 1
             continue
+        if not warned and any(node.src.startswith("file:") for node in doc.images):
+            from builder.sources.html import NO_URL_WARNING
+
+            print(f"loom extract: warning: {NO_URL_WARNING}", file=sys.stderr)  # once per command
+            warned = True
         text = json.dumps(doc.to_dict(), ensure_ascii=False)
         if to_stdout:
             sys.stdout.write(text + "\n")

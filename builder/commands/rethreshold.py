@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     check_writable_folder(args.out, "rethreshold", "--out")  # never into a folder of the user's own files
     ctx = RunContext(config=config)
+    args.out.mkdir(parents=True, exist_ok=True)  # the writer creates it only once a shard is written
     with ShardWriter(args.out, args.prefix, max_samples=args.max_samples) as writer:
         for doc in rethreshold(read_documents(args.shards), config.filters, ctx):
             writer.write(doc)
@@ -45,4 +46,6 @@ def run(args: argparse.Namespace) -> int:
     for reason, n in sorted(stats["drops"].items(), key=lambda kv: -kv[1]):
         print(f"  {reason:<32} {n}")
     print(f"wrote {len(writer.shards)} shard(s) to {args.out}")
+    if balance["doc"]["in"] and not balance["doc"]["out"]:
+        print(f"loom rethreshold: WARNING: every document was dropped; {args.out} holds no shard")
     return 0

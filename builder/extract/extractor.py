@@ -12,7 +12,7 @@ from builder.errors import LoomError
 from builder.extract.config import ExtractConfig
 from builder.extract.content import select
 from builder.extract.decode import decode_html
-from builder.extract.guards import has_binary_magic, looks_binary, nesting_too_deep
+from builder.extract.guards import has_binary_magic, has_markup, looks_binary, nesting_too_deep
 from builder.extract.metadata import page_metadata
 from builder.extract.walker import ImageItem, TextItem, WalkTimeout, walk
 from builder.stats import Stats
@@ -59,6 +59,8 @@ def extract_document(
         html = body
     if looks_binary(html):
         raise ExtractRejected("doc.not_html", "binary content")
+    if not content_type and html.strip() and not has_markup(html):  # a local file with no type to go by: plain text
+        raise ExtractRejected("doc.not_html", "no HTML markup")
     if nesting_too_deep(html, cfg.max_depth):
         raise ExtractRejected("doc.too_deep", f"elements nested deeper than {cfg.max_depth}")
     tree = LexborHTMLParser(html)

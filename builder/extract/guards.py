@@ -28,6 +28,14 @@ def looks_binary(text: str, sample: int = 8192) -> bool:
     return len(_GARBAGE.findall(head)) > len(head) // 10
 
 
+_MARKUP = re.compile(r"<\s*(?:[a-zA-Z][a-zA-Z0-9-]*|!doctype|!--)", re.IGNORECASE)
+
+
+def has_markup(text: str, sample: int = 65536) -> bool:
+    """Whether the text holds any HTML tag, doctype or comment (a plain text file has none)."""
+    return _MARKUP.search(text, 0, sample) is not None
+
+
 def nesting_too_deep(html: str, limit: int) -> bool:
     """Whether elements nest deeper than `limit` (the parser's time grows with depth squared).
 

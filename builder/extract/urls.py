@@ -20,6 +20,8 @@ def resolve(url: str, base: str) -> str | None:
     if simple and url[0] == "/" and base.startswith(("https://", "http://")):
         scheme, origin = _origin(base)
         return (scheme + ":" + url if url[1:2] == "/" else origin + url).split("#", 1)[0]
+    if url.startswith("//") and base.startswith("file:"):  # a saved page's //cdn/x.jpg is on the web
+        return resolve("https:" + url, base)
     try:
         absolute = urljoin(base, url.replace("\\", "/") if "\\" in url else url)
         scheme = urlsplit(absolute).scheme.lower()

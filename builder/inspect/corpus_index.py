@@ -121,7 +121,9 @@ class SubsetIndex:
 
 
 def domain_of(url: str) -> str:
-    """Host name of `url`, lower-cased, without a leading ``www.``."""
+    """Host name of `url`, lower-cased, without a leading ``www.``; "local file" for a file:// page."""
+    if url.startswith("file:"):
+        return "local file"
     try:
         host = urlsplit(url).hostname or ""
     except ValueError:

@@ -19,6 +19,11 @@ class WarcSourceConfig(Section):
     remote: RemoteConfig = Field(default_factory=lambda: RemoteConfig())
 
 
+# Not pages: reference outputs that test sets keep next to their pages (readability's
+# `source.html` + `expected.html`), and hidden files.
+HTML_COMPANION_FILES = ("expected.html", "expected-*.html", "expected_*.html", "*.expected.html", ".*")
+
+
 class HtmlSourceConfig(Section):
     """Local `.html` / `.html.gz` files or folders of them.
 
@@ -31,6 +36,8 @@ class HtmlSourceConfig(Section):
     url: str | None = None  # one page URL for every file
     urls: str | None = None  # TSV file of `path<TAB>url` lines
     files_per_partition: int = Field(200, ge=1)  # files per unit of work
+    # file-name globs skipped when walking a folder (companion files of test sets, hidden files)
+    exclude: list[str] = Field(default_factory=lambda: list(HTML_COMPANION_FILES))
 
 
 class RemoteConfig(HttpClientConfig):

@@ -21,6 +21,9 @@ from builder.sources.partition import Partition, partition_id
 log = logging.getLogger(__name__)
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
+NO_URL_WARNING = ("pages without a URL (no `url`/`urls` in the html source, no --url/--urls): their relative "
+                  "image paths resolve to file:// and cannot be fetched (dropped as image.bad_scheme); "
+                  "absolute and //host/... images still are. Give the pages' URLs to fetch them all.")
 
 
 def is_html_file(path: Path) -> bool:
@@ -63,9 +66,12 @@ class HtmlSource(Source):
     config: HtmlSourceConfig
 
     def partitions(self) -> list[Partition]:
-        files, unmatched = expand_paths(self.config.paths, self.loom_config.resolve, is_html_file)
+        files, unmatched = expand_paths(self.config.paths, self.loom_config.resolve, is_html_file,
+                                        self.config.exclude)
         for pattern in unmatched:
             log.warning("html source: %r matched no HTML file", pattern)
+        if files and not (self.config.url or self.config.urls):
+            log.warning(NO_URL_WARNING)
         size = self.config.files_per_partition
         parts = []
         for start in range(0, len(files), size):
