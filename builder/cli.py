@@ -40,6 +40,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     first = next((a for a in argv if not a.startswith("-")), None)
+    if first is not None and first not in COMMANDS and argv[0] == first:
+        from builder.errors import EXIT_USAGE
+        from builder.suggest import did_you_mean
+
+        print(f"loom: unknown command '{first}'.{did_you_mean(first, COMMANDS, 'loom ')} "
+              f"Commands: {', '.join(COMMANDS)} (loom --help)", file=sys.stderr)
+        return EXIT_USAGE
     args = build_parser(first if first in COMMANDS else None).parse_args(argv)
     from builder.errors import LoomError
 

@@ -27,6 +27,7 @@ from builder.sources.config import (
     ObelicsSourceConfig,
     WarcSourceConfig,
 )
+from builder.suggest import did_you_mean, known_keys
 from builder.validate.config import ValidateConfig
 from filters.config import FiltersConfig
 from filters.dedup.config import DedupConfig
@@ -70,7 +71,8 @@ def _format_errors(exc: ValidationError, origin: str) -> str:
     for err in exc.errors():
         key = ".".join(str(p) for p in err["loc"]) or "(top level)"
         if err["type"] == "extra_forbidden":
-            lines.append(f"  {key}: unknown key")
+            hint = did_you_mean(str(err["loc"][-1]), known_keys(LoomConfig, tuple(err["loc"])))
+            lines.append(f"  {key}: unknown key.{hint}" if hint else f"  {key}: unknown key")
         else:
             lines.append(f"  {key}: {err['msg']} (got {err.get('input')!r})")
     return "\n".join(lines)

@@ -26,6 +26,12 @@ def run(args: argparse.Namespace) -> int:
     if not out_dir.is_dir():
         print(f"loom inspect: {out_dir}: not a folder", file=sys.stderr)
         return 2
+    from builder.output_guard import is_loom_output
+
+    if not is_loom_output(out_dir) and not any(out_dir.glob("*.tar")):  # an empty dashboard helps nobody
+        print(f"loom inspect: {out_dir} is not a loom output (no manifest.json, no _loom/run.json, no "
+              "shards): pass the folder `loom run` wrote (its --out, or the config's `output`)", file=sys.stderr)
+        return 2
     if args.report:
         from builder.inspect.report import write_report
 
