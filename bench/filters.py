@@ -10,7 +10,11 @@ unoptimised reference run in the same process. It also reports how often languag
 the sample decides differently from language id on the whole text, on the text each page
 has left after the paragraph filters.
 
-    python bench/filters.py [--shared ../shared] [--repeat 5]
+It also times loom with OBELICS's document-level perplexity check on (KenLM, `--kenlm-model`
+ARPA or binary with `--sp-model`; by default the small bigram model the tests write, built
+here in a temporary folder: a large Wikipedia model costs more per document).
+
+    python bench/filters.py [--shared ../shared] [--repeat 5] [--kenlm-model M] [--sp-model SP]
 """
 
 from __future__ import annotations
@@ -66,6 +70,25 @@ def lang_agreement(docs: list[Document], config: FiltersConfig, lists: WordListS
     return texts, differ
 
 
+def perplexity_stage(model: Path | None, sp_model: Path | None) -> tuple[TextFilterStage | None, str]:
+    """loom's default filters plus OBELICS's document perplexity check; (None, why) without kenlm."""
+    from filters.checks.perplexity import kenlm_problem
+
+    problem = kenlm_problem()
+    if problem:
+        return None, problem
+    name = str(model)
+    if model is None:
+        import tempfile
+
+        from tests.support.small_arpa import small_model
+
+        model = small_model(Path(tempfile.mkdtemp(prefix="loom-bench-lm-")))
+        name = "the tests' bigram ARPA model (400 sentences)"
+    ppl = {"enabled": True, "max": 1500, "model": str(model), "tokenizer": str(sp_model) if sp_model else None}
+    return TextFilterStage(FiltersConfig.model_validate({"document": {"perplexity": ppl}})), name
+
+
 # ---- harness ---------------------------------------------------------------------------------
 def load_docs(shared: Path) -> list[Document]:
     docs = []
@@ -85,6 +108,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--kenlm-model", type=Path,
+                        help="KenLM model for the perplexity run (default: a small test model)")
+    parser.add_argument("--sp-model", type=Path, help="its SentencePiece model, if it was trained on pieces")
     args = parser.parse_args()
 
     docs = load_docs(args.shared)
@@ -103,7 +129,10 @@ def main() -> int:
     base_kept = baseline(docs, config, lists)
 
     list(no_lang(copy.deepcopy(docs), RunContext(config=LoomConfig())))
-    loom_s = base_s = no_lang_s = 0.0
+    with_ppl, model_name = perplexity_stage(args.kenlm_model, args.sp_model)
+    if with_ppl is not None:
+        list(with_ppl(copy.deepcopy(docs), RunContext(config=LoomConfig())))  # loads the model
+    loom_s = base_s = no_lang_s = ppl_s = 0.0
     for _ in range(args.repeat):  # interleaved, so all see the same machine load
         batch = copy.deepcopy(docs)
         t0 = time.process_time()
@@ -116,6 +145,11 @@ def main() -> int:
         t0 = time.process_time()
         baseline(docs, config, lists)
         base_s += time.process_time() - t0
+        if with_ppl is not None:
+            batch = copy.deepcopy(docs)
+            t0 = time.process_time()
+            list(with_ppl(batch, RunContext(config=LoomConfig())))
+            ppl_s += time.process_time() - t0
     total = len(docs) * args.repeat
     loom_rate, base_rate = total / loom_s, total / base_s
     lang_texts, lang_differ = lang_agreement(docs, config, lists)
@@ -125,10 +159,17 @@ def main() -> int:
     print(f"loom     {loom_rate:8.0f} documents/s (CPU time, one core)")
     print(f"baseline {base_rate:8.0f} documents/s (OBELICS-style reference, same process)")
     print(f"loom without language id {total / no_lang_s:8.0f} documents/s")
+    ppl_rate = round(total / ppl_s, 1) if with_ppl is not None else None
+    if ppl_rate is not None:
+        print(f"loom with perplexity {ppl_rate:8.0f} documents/s (document level, {model_name}); "
+              f"without: {loom_rate:.0f}")
+    else:
+        print(f"loom with perplexity: not measured ({model_name})")
     print(json.dumps({"bench": "filters", "unit": "documents/s", "loom": round(loom_rate, 1),
                       "baseline": round(base_rate, 1), "ratio": round(loom_rate / base_rate, 2),
                       "docs": len(docs), "paragraphs": n_paragraphs, "repeat": args.repeat,
                       "loom_without_lang": round(total / no_lang_s, 1),
+                      "loom_with_perplexity": ppl_rate, "perplexity_model": model_name,
                       "loom_kept": loom_kept, "baseline_kept": base_kept,
                       "lang_sample_chars": config.document.lang.max_chars, "lang_texts": lang_texts,
                       "lang_sample_decisions_differ": lang_differ,
