@@ -9,6 +9,7 @@ it when the partition ends, failed or not.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, ClassVar
 
@@ -26,6 +27,9 @@ class Stage:
     """
 
     name: ClassVar[str] = "stage"
+    # False: annotate mode (filters.action: annotate): what would be removed is only noted on the
+    # document (`FAILURES_KEY`), so `loom rethreshold` can decide later. Set per instance.
+    drop: bool = True
 
     def open(self, ctx: RunContext) -> None:
         """Take what the stage needs before its first document (default: nothing)."""
@@ -35,6 +39,40 @@ class Stage:
 
     def close(self) -> None:
         """Give back what `open` took (default: nothing)."""
+
+    # -- removing with a reason (or, in annotate mode, noting it) --------------------------------
+
+    def remove(self, doc: Document, ctx: RunContext, reasons: dict[int, str]) -> None:
+        """Remove nodes of `doc` (``id(node)`` -> reason): counted and recorded (`ctx.remove_nodes`).
+
+        In annotate mode nothing is removed; each reason is noted on the document instead.
+        """
+        if self.drop:
+            ctx.remove_nodes(doc, reasons)
+        else:
+            record_failures(doc, reasons.values())
+
+    def reject(self, doc: Document, ctx: RunContext, reason: str, causes: dict[str, int] | None = None) -> bool:
+        """`doc` fails with `reason` (``doc.<why>``): True when it is dropped and must not be yielded.
+
+        In annotate mode the reason is noted on the document and it goes on (False).
+        """
+        if self.drop:
+            ctx.drop_document(doc, reason, causes)
+            return True
+        record_failures(doc, [reason])
+        return False
+
+
+FAILURES_KEY = "filter_failures"  # doc.metadata key: annotate mode's reasons, with their counts
+
+
+def record_failures(doc: Document, failures: Iterable[str]) -> None:
+    """Annotate mode: remember what would have been dropped, by reason."""
+    tally: Counter[str] = Counter(doc.metadata.get(FAILURES_KEY) or {})
+    tally.update(failures)
+    if tally:
+        doc.metadata[FAILURES_KEY] = dict(tally)
 
 
 def run_stages(stages: Iterable[Stage], docs: Iterable[Document], ctx: RunContext) -> Iterator[Document]:

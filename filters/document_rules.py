@@ -9,7 +9,6 @@ from builder.document import Document, TextNode
 from builder.stage import Stage
 from filters.config import FiltersConfig
 from filters.image_stage import too_few_images_reason
-from filters.text_stage import record_failures
 
 
 class DocumentRulesStage(Stage):
@@ -44,9 +43,6 @@ class DocumentRulesStage(Stage):
     def __call__(self, docs: Iterable[Document], ctx: RunContext) -> Iterator[Document]:
         for doc in docs:
             reason = self.failure(doc)
-            if reason is not None:
-                if self.drop:
-                    ctx.drop_document(doc, *self.root_cause(doc, reason))
-                    continue
-                record_failures(doc, ["doc." + reason])
+            if reason is not None and self.reject(doc, ctx, *self.root_cause(doc, reason)):
+                continue
             yield doc

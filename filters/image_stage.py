@@ -14,7 +14,6 @@ from builder.document import Document, ImageNode
 from builder.stage import Stage
 from filters.config import FiltersConfig
 from filters.nsfw import NsfwScorer
-from filters.text_stage import record_failures
 from filters.url_words import BannedWordMatcher
 
 # Names Pillow (and the image stage) may give one format.
@@ -63,23 +62,15 @@ class ImageUrlFilterStage(Stage):
         if self.matcher is None:
             return True
         removed: dict[int, str] = {}
-        failures: list[str] = []
         for node in doc.images:
             banned = self.matcher.first_match(node.src) is not None
             node.scores["banned_url_word"] = 1.0 if banned else 0.0
             if banned:
-                if self.drop:
-                    removed[id(node)] = "image.banned_url_word"
-                else:
-                    failures.append("image.banned_url_word")
-        ctx.remove_nodes(doc, removed)
-        if not self.drop:
-            record_failures(doc, failures)
-            return True
+                removed[id(node)] = "image.banned_url_word"
+        self.remove(doc, ctx, removed)
         # Nothing left to fetch: OBELICS's image minimum would drop it later anyway.
-        if len(doc.images) < self.config.rules.min_images:
-            ctx.drop_document(doc, *too_few_images_reason(doc))
-            return False
+        if self.drop and len(doc.images) < self.config.rules.min_images:
+            return not self.reject(doc, ctx, *too_few_images_reason(doc))
         return True
 
 
@@ -133,7 +124,6 @@ class ImageFilterStage(Stage):
 
     def filter_document(self, doc: Document, ctx: RunContext) -> bool:
         removed: dict[int, str] = {}
-        failures: list[str] = []
         nsfw_in_doc = False
         for node in doc.images:
             reason = self.failure(node, ctx)
@@ -142,19 +132,13 @@ class ImageFilterStage(Stage):
             if reason == "nsfw" and self.images.nsfw.action == "drop_document":
                 nsfw_in_doc = True
                 continue
-            if self.drop:
-                removed[id(node)] = "image." + reason
-            else:
-                failures.append("image." + reason)
+            removed[id(node)] = "image." + reason
         nsfw_scores = [n.scores["nsfw"] for n in doc.images if "nsfw" in n.scores]
         if nsfw_scores:
             doc.scores["nsfw_max"] = max(nsfw_scores)
+        if nsfw_in_doc and self.drop:  # the whole document goes, its images with it
+            return not self.reject(doc, ctx, "doc.nsfw")
+        self.remove(doc, ctx, removed)
         if nsfw_in_doc:
-            if self.drop:
-                ctx.drop_document(doc, "doc.nsfw")
-                return False
-            failures.append("doc.nsfw")
-        ctx.remove_nodes(doc, removed)
-        if not self.drop:
-            record_failures(doc, failures)
+            self.reject(doc, ctx, "doc.nsfw")  # annotate mode: noted after the image reasons
         return True

@@ -13,10 +13,9 @@ from collections.abc import Iterable, Iterator
 
 from builder.context import RunContext
 from builder.document import Document
-from builder.stage import close_stages, run_stages
+from builder.stage import FAILURES_KEY, close_stages, run_stages
 from filters.config import FiltersConfig
 from filters.stage import build_filter_stages
-from filters.text_stage import FAILURES_KEY
 
 
 def _fresh(docs: Iterable[Document], ctx: RunContext) -> Iterator[Document]:

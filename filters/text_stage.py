@@ -10,7 +10,6 @@ languages, else the first wanted language.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -18,7 +17,7 @@ import numpy as np
 
 from builder.context import RunContext
 from builder.document import Document, TextNode
-from builder.stage import Stage
+from builder.stage import Stage, record_failures
 from filters import batch_measures as bm
 from filters import text_measures as tm
 from filters.config import FiltersConfig
@@ -30,17 +29,6 @@ from filters.text_scoring import TextScorer, WordListSet
 PARAGRAPH_SEPARATOR = bm.SEPARATOR
 BATCH_DOCS = 64  # documents scored together (at most)
 BATCH_CHARS = 100_000  # characters scored together (at most): arrays stay in cache
-FAILURES_KEY = "filter_failures"
-
-
-def record_failures(doc: Document, failures: Iterable[str]) -> None:
-    """Annotate mode: remember what would have been dropped, by reason."""
-    tally: Counter[str] = Counter(doc.metadata.get(FAILURES_KEY) or {})
-    tally.update(failures)
-    if tally:
-        doc.metadata[FAILURES_KEY] = dict(tally)
-
-
 class TextFilterStage(Stage):
     name = "filters.text"
 

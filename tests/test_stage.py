@@ -8,7 +8,7 @@ from builder.config import parse_config
 from builder.context import RunContext
 from builder.document import Document, TextNode
 from builder.partition_tasks import document_stages
-from builder.stage import Stage, close_stages, run_stages
+from builder.stage import FAILURES_KEY, Stage, close_stages, run_stages
 
 
 class Upper(Stage):
@@ -48,3 +48,24 @@ def test_stages_are_opened_before_the_stream_and_closed_after():
     assert [d.nodes[0].text for d in docs] == ["QUIET"]
     close_stages([stage])
     assert stage.events == ["open", "close"]
+
+
+def test_remove_and_reject_drop_with_a_reason_or_only_note_it_in_annotate_mode():
+    def doc() -> Document:
+        return Document(id="k", url="u", nodes=[TextNode("keep"), TextNode("spam spam")])
+
+    stage = Upper()
+    ctx = RunContext(parse_config({}))
+    d = doc()
+    stage.remove(d, ctx, {id(d.nodes[1]): "paragraph.spam"})
+    assert [n.text for n in d.nodes] == ["keep"] and [r.reason for r in d.removed] == ["paragraph.spam"]
+    assert stage.reject(d, ctx, "doc.too_few_images") is True
+    assert ctx.stats.drops == {"paragraph.spam": 1, "doc.too_few_images": 1}
+
+    stage.drop = False  # annotate mode: nothing removed, every reason noted on the document
+    ctx = RunContext(parse_config({}))
+    d = doc()
+    stage.remove(d, ctx, {id(d.nodes[1]): "paragraph.spam"})
+    assert stage.reject(d, ctx, "doc.too_few_images") is False
+    assert len(d.nodes) == 2 and not ctx.stats.drops
+    assert d.metadata[FAILURES_KEY] == {"paragraph.spam": 1, "doc.too_few_images": 1}
