@@ -59,6 +59,8 @@ def test_every_run_writes_a_card_whose_numbers_are_the_runs(demo_out: Path) -> N
     docs = list(read_documents(demo_out))
     assert sum(d.metadata["tokens"]["text"] for d in docs) == figures["text_tokens"]
     assert all(d.metadata["tokens"]["image"] == 64 * len(d.images) for d in docs)
+    report = (demo_out / "report.html").read_text(encoding="utf-8")  # the report shows them too
+    assert 'id="card-text-tokens"' in report and f"{figures['image_tokens']:,}" in report
 
 
 def test_loom_card_rewrites_the_card(demo_out: Path, tmp_path: Path, repo_dir: Path) -> None:

@@ -153,3 +153,32 @@ def test_config_check_says_when_kenlm_cannot_be_imported(tmp_path: Path, model: 
     result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2, result.stderr
     assert "kenlm package is not installed" in result.stderr and "loom[perplexity]" in result.stderr
+
+
+def test_a_sentencepiece_tokenizer_is_applied_before_kenlm(tmp_path: Path) -> None:
+    """OBELICS's models score SentencePiece pieces: with `tokenizer`, loom scores what a direct
+    `kenlm.Model.perplexity` of the pieces gives."""
+    spm = pytest.importorskip("sentencepiece")
+    import io
+
+    from tests.support.small_arpa import write_arpa
+
+    sentences = [normalize(s) for s in fluent_sentences(400)]
+    buffer = io.BytesIO()
+    spm.SentencePieceTrainer.train(sentence_iterator=iter(sentences), model_writer=buffer, vocab_size=80,
+                                   minloglevel=2)
+    sp_path = tmp_path / "sp.model"
+    sp_path.write_bytes(buffer.getvalue())
+    sp = spm.SentencePieceProcessor()
+    sp.load(str(sp_path))
+    lm_path = write_arpa([sp.encode_as_pieces(s) for s in sentences], tmp_path / "pieces.arpa")
+    lm = kenlm.Model(str(lm_path))
+    config = only_perplexity(lm_path, 40.0).model_dump()
+    config["document"]["perplexity"]["tokenizer"] = str(sp_path)
+    filters = FiltersConfig.model_validate(config)
+    docs = documents()
+    reference = {d.id: round(lm.perplexity(" ".join(sp.encode_as_pieces(normalize(
+        "\n\n".join(n.text for n in d.texts))))), 1) for d in docs}
+    assert scores(filters, documents()) == reference
+    kept = {d.id for d in TextFilterStage(filters)(documents(), RunContext(config=LoomConfig()))}
+    assert kept == {k for k, v in reference.items() if v <= 40.0} and 0 < len(kept) < len(docs)
