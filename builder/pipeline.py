@@ -25,20 +25,15 @@ from builder.executors import build_executor
 from builder.executors.base import Executor
 from builder.executors.local import default_workers
 from builder.output_guard import check_output_location, clear_for_overwrite
-from builder.partition_tasks import (  # noqa: F401 - re-exported: the pipeline's public names
+from builder.partition_tasks import (
     PHASE_BUILD,
     PHASE_DEDUP,
     REDUCE_RECORD,
-    REJECTS_DIR,
     build_partition,
-    dedup_dir,
     dedup_partition,
-    document_stages,
     failed_result,
-    read_documents_from,
     reduce_dedup,
     staging_dir,
-    write_documents,
 )
 from builder.progress import NoProgress, Progress
 from builder.run_output import RunOutput

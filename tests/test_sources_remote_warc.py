@@ -18,7 +18,7 @@ from warcio.warcwriter import WARCWriter
 from builder.config import parse_config
 from builder.context import RunContext
 from builder.errors import SourceError
-from builder.pipeline import build_partition
+from builder.partition_tasks import build_partition
 from builder.run_output import RunOutput
 from builder.sources import build_sources
 from builder.sources.remote import RemoteError, RemoteReader
