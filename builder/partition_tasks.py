@@ -16,6 +16,7 @@ from builder.config import LoomConfig
 from builder.context import RunContext
 from builder.document import Document, document_key
 from builder.errors import SourceError
+from builder.executors.base import Executor
 from builder.executors.reporting import LiveCounter
 from builder.run_output import RunOutput, ShardSink, clear_local_shards, discard_shards
 from builder.run_state import STATE_DIR, PartitionResult, RunState
@@ -30,8 +31,6 @@ log = logging.getLogger(__name__)
 
 PHASE_BUILD = "build"
 PHASE_DEDUP = "dedup"
-PHASE_REDUCE = "reduce"
-REDUCE_PARTITION = "dedup-reduce"  # how the reduce step is named in results and messages
 REDUCE_RECORD = f"{STATE_DIR}/reduced.json"  # the partitions the committed dedup decisions cover
 REJECTS_DIR = "rejects"
 
@@ -227,23 +226,28 @@ def read_documents_from(folder: Path, shards: list[ShardInfo]) -> Iterator[Docum
         yield from read_documents(folder / shard.name)
 
 
-def reduce_dedup(task: ReduceTask) -> PartitionResult:
-    """The global dedup decisions over every mapped partition: one task (on a worker), then its record."""
+def reduce_dedup(task: ReduceTask, executor: Executor) -> None:
+    """The global dedup decisions over the mapped `task.partitions`: each reduce step's key-bucket (or
+    partition) tasks spread over the executor, then its small merge here; committed task by task, so
+    a rerun resumes; then the reduce record. Raises when a task fails."""
+    from filters.dedup.reduce import mapped_partitions, merge_reduce, plan_reduce, reduce_bucket
+
     config, output, partitions = task.config, task.output, list(task.partitions)
 
-    def body() -> PartitionResult:
-        from filters.dedup import DedupPasses
-        from filters.dedup.reduce import mapped_partitions
-
-        keep = set(partitions)
-        for mapped in mapped_partitions(dedup_dir(output)):
-            if mapped.name not in keep:  # mapped by an attempt that never committed: not in the output
-                shutil.rmtree(mapped.folder, ignore_errors=True)
-        DedupPasses(config.dedup, dedup_dir(output)).reduce()
-        output.write_json(REDUCE_RECORD, {"partitions": partitions})
-        return PartitionResult(REDUCE_PARTITION, PHASE_REDUCE)
-
-    return _run_guarded(REDUCE_PARTITION, PHASE_REDUCE, body)
+    keep = set(partitions)
+    for mapped in mapped_partitions(dedup_dir(output)):
+        if mapped.name not in keep:  # mapped by an attempt that never committed: not in the output
+            shutil.rmtree(mapped.folder, ignore_errors=True)
+    try:
+        plan = plan_reduce(config.dedup, dedup_dir(output), partitions)
+        for step in plan.steps:
+            for _ in executor.map_unordered(reduce_bucket, [t for t in step.tasks if not t.done()]):
+                pass
+            merge_reduce(plan, step)
+    except Exception as exc:
+        log.exception("dedup reduce failed")
+        raise RuntimeError(f"dedup reduce failed: {type(exc).__name__}: {exc}") from exc
+    output.write_json(REDUCE_RECORD, {"partitions": partitions})
 
 
 def dedup_partition(task: ApplyTask) -> PartitionResult:

@@ -4,10 +4,11 @@ The driver: it claims the output, plans the partitions, skips those an earlier r
 hands the rest to an executor (`builder.partition_tasks` is what runs per partition), and
 writes the manifest and the merged stats. Without deduplication a partition goes straight to
 its final shards. With it, the run has three phases: *build* writes each partition's
-documents to staging shards and maps them to dedup keys; *reduce* decides, in one task, what
-is a duplicate; *dedup* applies the decisions partition by partition and writes the final
-shards. Every phase of every partition commits a completion record, so a rerun resumes
-where a crash stopped it. The output is a local folder or an fsspec URL (`builder.run_output`).
+documents to staging shards and maps them to dedup keys; *reduce* decides what is a duplicate,
+in key-bucket tasks and a small merge after each of its steps; *dedup* applies the decisions
+partition by partition and writes the final shards. Every phase of every partition (and every
+reduce task) commits a completion record, so a rerun resumes where a crash stopped it. The
+output is a local folder or an fsspec URL (`builder.run_output`).
 """
 
 from __future__ import annotations
@@ -202,9 +203,7 @@ def _run_dedup(config: LoomConfig, output: RunOutput, state: RunState, executor:
         for partition in ok:
             if state.is_done(partition, PHASE_DEDUP):
                 state.forget(partition, PHASE_DEDUP)
-        for result in executor.map_unordered(reduce_dedup, [ReduceTask(config, output, tuple(ok))]):
-            if result.error is not None:
-                raise RuntimeError(f"dedup reduce failed: {result.error}")
+        reduce_dedup(ReduceTask(config, output, tuple(ok)), executor)
     final: dict[str, PartitionResult] = {}
     todo = []
     progress.start(len(ok), desc="dedup")

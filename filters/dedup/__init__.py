@@ -13,7 +13,7 @@ from filters.dedup.apply import apply_decisions
 from filters.dedup.config import DedupConfig
 from filters.dedup.decisions import PartitionDecisions
 from filters.dedup.mapper import PartitionMapper
-from filters.dedup.reduce import DedupStateError, Reducer
+from filters.dedup.reduce import DedupStateError, run_reduce
 from filters.dedup.store import DECISIONS_DIR, MAP_DIR, SUMMARY_FILE, partition_dirname, read_json
 
 if TYPE_CHECKING:
@@ -39,14 +39,15 @@ class DedupPasses:
         final = self.work_dir / MAP_DIR / partition_dirname(partition)
         PartitionMapper(self.config).write(partition, docs, final)
 
-    def reduce(self, partitions: Iterable[str] | None = None) -> None:
-        """Decide what to drop; the decisions go to work_dir.
+    def reduce(self, partitions: Iterable[str] | None = None, buckets: int | None = None) -> None:
+        """Decide what to drop, in this process; the decisions go to work_dir.
 
         Uses every partition mapped under work_dir, or only `partitions` when given (a run
         that reuses a work folder should name its partitions, so leftovers of an earlier run
-        take no part).
+        take no part). `buckets`: key buckets (default `config.reduce_buckets`). To spread the
+        reduce over workers, use `filters.dedup.reduce` (plan_reduce, reduce_bucket, merge_reduce).
         """
-        Reducer(self.config, self.work_dir, partitions).run()
+        run_reduce(self.config, self.work_dir, partitions, buckets)
         with self._lock:
             self._decisions.clear()
 

@@ -81,6 +81,9 @@ class DedupConfig(Section):
     drop_emptied: bool = True
     # Memory the reduce step may use for one key range of the on-disk sorted runs.
     reduce_memory_mb: int = Field(64, ge=1)
+    # Key buckets of the reduce: each pass's keys are split by hash into this many tasks, so
+    # no task holds the whole corpus. 0 = one bucket per 100,000 documents (at least one).
+    reduce_buckets: int = Field(0, ge=0, le=65536)
 
     @model_validator(mode="after")
     def _check(self) -> DedupConfig:

@@ -29,47 +29,95 @@ class SortedRun:
         return np.load(self.keys_path, mmap_mode="r"), np.load(self.docs_path, mmap_mode="r")
 
 
-def save_run(folder: Path, name: str, keys: np.ndarray, docs: np.ndarray, offset: int = 0) -> SortedRun:
+def save_run(folder: Path, name: str, keys: np.ndarray, docs: np.ndarray, offset: int = 0,
+             docs_dtype: type = np.uint32) -> SortedRun:
     """Write a sorted run (keys ascending, ties by document) as two .npy files."""
     order = np.lexsort((docs, keys))
     keys_path, docs_path = folder / f"{name}.keys.npy", folder / f"{name}.docs.npy"
     np.save(keys_path, np.ascontiguousarray(keys[order], dtype=np.uint64))
-    np.save(docs_path, np.ascontiguousarray(docs[order], dtype=np.uint32))
+    np.save(docs_path, np.ascontiguousarray(docs[order], dtype=docs_dtype))
     return SortedRun(keys_path, docs_path, offset)
+
+
+KEY_SPACE = 2**64
+
+
+def bucket_bounds(bucket: int, buckets: int) -> tuple[int, int]:
+    """The key range [lo, hi) of a bucket: keys are uniform hashes, so equal ranges hold equal shares."""
+    return KEY_SPACE * bucket // buckets, KEY_SPACE * (bucket + 1) // buckets
+
+
+def key_slice(keys: np.ndarray, lo: int, hi: int) -> tuple[int, int]:
+    """Rows [start, stop) of a sorted key array that fall in [lo, hi)."""
+    start = int(np.searchsorted(keys, np.uint64(lo), side="left")) if lo > 0 else 0
+    stop = keys.shape[0] if hi >= KEY_SPACE else int(np.searchsorted(keys, np.uint64(hi), side="left"))
+    return start, max(start, stop)
+
+
+def rows_in(runs: list[SortedRun], lo: int = 0, hi: int = KEY_SPACE) -> int:
+    total = 0
+    for run in runs:
+        start, stop = key_slice(run.open()[0], lo, hi)
+        total += stop - start
+    return total
 
 
 def range_count(total_rows: int, memory_bytes: int) -> int:
     return max(1, -(-total_rows * ROW_BYTES // memory_bytes))
 
 
-def iter_key_ranges(runs: list[SortedRun], memory_bytes: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(keys, global docs) of every key range, sorted by key then document."""
-    total = sum(run.open()[0].shape[0] for run in runs)
+def key_ranges(runs: list[SortedRun], memory_bytes: int, lo: int = 0, hi: int = KEY_SPACE) -> list[tuple[int, int]]:
+    """[lo, hi) cut into as many equal key ranges as the memory budget needs (none when it holds no row)."""
+    total = rows_in(runs, lo, hi)
     if total == 0:
-        return
+        return []
     n_ranges = range_count(total, memory_bytes)
-    bounds = [(2**64 * i) // n_ranges for i in range(n_ranges + 1)]
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
-        key_parts, doc_parts = [], []
-        for run in runs:
-            # Mapped afresh for each range, so pages read for earlier ranges leave the process.
-            keys, docs = run.open()
-            start = int(np.searchsorted(keys, np.uint64(lo), side="left"))
-            stop = keys.shape[0] if hi >= 2**64 else int(np.searchsorted(keys, np.uint64(hi), side="left"))
-            if stop > start:
-                key_parts.append(np.asarray(keys[start:stop]))
-                doc_parts.append(np.asarray(docs[start:stop], dtype=np.int64) + run.offset)
-            del keys, docs
-        if not key_parts:
-            continue
-        keys = np.concatenate(key_parts)
-        docs = np.concatenate(doc_parts)
-        del key_parts, doc_parts
-        order = np.lexsort((docs, keys))
-        keys, docs = keys[order], docs[order]
-        del order
-        yield keys, docs
+    bounds = [lo + ((hi - lo) * i) // n_ranges for i in range(n_ranges + 1)]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def read_range(runs: list[SortedRun], lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """(keys, global docs) of every run's rows with a key in [lo, hi), sorted by key then document."""
+    key_parts, doc_parts = [], []
+    for run in runs:
+        # Mapped afresh for each range, so pages read for earlier ranges leave the process.
+        keys, docs = run.open()
+        start, stop = key_slice(keys, lo, hi)
+        if stop > start:
+            key_parts.append(np.asarray(keys[start:stop]))
+            doc_parts.append(np.asarray(docs[start:stop], dtype=np.int64) + run.offset)
         del keys, docs
+    if not key_parts:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    keys = np.concatenate(key_parts)
+    docs = np.concatenate(doc_parts)
+    del key_parts, doc_parts
+    order = np.lexsort((docs, keys))
+    return keys[order], docs[order]
+
+
+def iter_key_ranges(runs: list[SortedRun], memory_bytes: int, lo: int = 0,
+                    hi: int = KEY_SPACE) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(keys, global docs) of every key range inside [lo, hi), sorted by key then document."""
+    for start_key, stop_key in key_ranges(runs, memory_bytes, lo, hi):
+        keys, docs = read_range(runs, start_key, stop_key)
+        if keys.size:
+            yield keys, docs
+        del keys, docs
+
+
+def rows_with_keys(run: SortedRun, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of a run whose key is one of `wanted` (sorted): (index into wanted, global document)."""
+    keys, docs = run.open()
+    left = np.searchsorted(keys, wanted, side="left")
+    counts = np.searchsorted(keys, wanted, side="right") - left
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    which = np.repeat(np.arange(wanted.size), counts)
+    first = np.repeat(left - (np.cumsum(counts) - counts), counts)
+    rows = first + np.arange(total)
+    return which, np.asarray(docs[rows], dtype=np.int64) + run.offset
 
 
 def group_starts(sorted_keys: np.ndarray) -> np.ndarray:

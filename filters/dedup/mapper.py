@@ -9,6 +9,7 @@ however the corpus was split.
 from __future__ import annotations
 
 import shutil
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -30,8 +31,10 @@ from filters.dedup.keys import (
     url_domain,
 )
 from filters.dedup.minhash import band_keys, signatures
+from filters.dedup.perceptual import chunk_keys, phash_identity
 from filters.dedup.store import META_FILE, new_temp_dir, publish_dir, write_json
 
+MAP_FORMAT = 2  # 2: pHash chunk and image identity runs, for the sharded reduce
 BATCH_DOCS = 512
 BATCH_CHARS = 2_000_000
 
@@ -181,7 +184,12 @@ class PartitionMapper:
         par_docs = np.concatenate(cols.par_docs) if cols.par_docs else np.zeros(0, np.uint32)
         save_run(out, "paragraphs", par_keys, par_docs)
         save_run(out, "urls", np.array(cols.url_keys, dtype=np.uint64), np.arange(n, dtype=np.uint32))
+        self._save_image_runs(cols, out)
+        perceptual = self.config.perceptual
         write_json(out / META_FILE, {
+            "format": MAP_FORMAT,
+            "map_id": uuid.uuid4().hex,  # a remapped partition makes the reduce start over
+            "perceptual": {"enabled": perceptual.enabled, "max_distance": perceptual.max_distance},
             "partition": partition,
             "documents": n,
             "images": len(cols.img_doc),
@@ -191,3 +199,18 @@ class PartitionMapper:
             "urls": self.config.urls.enabled,
             "paragraph_min_chars": self.config.paragraphs.min_chars,
         })
+
+    def _save_image_runs(self, cols: _Columns, out: Path) -> None:
+        """Sorted runs the reduce reads by key bucket: pHash chunk keys, and (image identity, document)."""
+        key = np.array(cols.img_key, dtype=np.uint64)
+        doc = np.array(cols.img_doc, dtype=np.uint32)
+        has = np.array(cols.img_has_phash, dtype=bool)
+        phash = np.array(cols.img_phash, dtype=np.uint64)
+        distinct = np.zeros(0, np.uint64)
+        if self.config.perceptual.enabled:
+            distinct = np.unique(phash[has])
+            key[has] = phash_identity(phash[has])  # the pHash's own identity; reduce maps clustered ones
+        chunks = chunk_keys(distinct, self.config.perceptual.max_distance)
+        save_run(out, "phash_chunks", chunks.ravel(), np.tile(distinct, chunks.shape[0]), docs_dtype=np.uint64)
+        pairs = np.unique(np.stack([key, doc.astype(np.uint64)]), axis=1) if key.size else np.zeros((2, 0), np.uint64)
+        save_run(out, "identities", pairs[0], pairs[1].astype(np.uint32))
