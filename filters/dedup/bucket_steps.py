@@ -12,6 +12,8 @@ in the same bucket, so each group of duplicates is decided whole by one task.
 - images: the documents each image identity is in (a clustered pHash counted under its
   cluster's identity), alive after URL dedup: the identities in too many are frequent.
 - image_sets: documents with the same image-set key (computed per partition): keep rule.
+- near_duplicates: the near-duplicate clusters (found by the near_pairs merge) whose root
+  hashes into the bucket, each resolved by the keep rule.
 - paragraphs: (domain, paragraph) keys in enough live documents: removal rows.
 """
 
@@ -22,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from filters.dedup.centers import assign_to_centers
 from filters.dedup.drops import Drops
 from filters.dedup.grouping import (
     SortedRun,
@@ -52,27 +55,34 @@ def document_table(plan: ReducePlan) -> DocumentTable:
     return DocumentTable([p.folder for p in plan.partitions], np.array(plan.offsets, dtype=np.int64))
 
 
-def signature_rows(plan: ReducePlan, docs: np.ndarray) -> np.ndarray:
-    """MinHash signatures of global documents, read from each partition's memory-mapped file."""
-    offsets = np.array(plan.offsets, dtype=np.int64)
-    part = np.searchsorted(offsets, docs, side="right") - 1
-    out = np.empty((docs.size, plan.config.near_duplicates.num_perm), np.uint32)
-    for p in np.unique(part):
-        rows = np.flatnonzero(part == p)
-        local = docs[rows] - offsets[p]
-        order = np.argsort(local)  # sorted reads from the memory map
-        signatures = np.load(plan.partitions[p].folder / "signatures.npy", mmap_mode="r")
-        out[rows[order]] = signatures[local[order]]
-    return out
+class Signatures:
+    """MinHash signatures of global documents, from each partition's memory-mapped file (opened once)."""
+
+    def __init__(self, plan: ReducePlan) -> None:
+        self.plan = plan
+        self.offsets = np.array(plan.offsets, dtype=np.int64)
+        self._maps: dict[int, np.ndarray] = {}
+
+    def rows(self, docs: np.ndarray) -> np.ndarray:
+        part = np.searchsorted(self.offsets, docs, side="right") - 1
+        out = np.empty((docs.size, self.plan.config.near_duplicates.num_perm), np.uint32)
+        for p in np.unique(part).tolist():
+            rows = np.flatnonzero(part == p)
+            local = docs[rows] - self.offsets[p]
+            order = np.argsort(local)  # sorted reads from the memory map
+            if p not in self._maps:
+                self._maps[p] = np.load(self.plan.partitions[p].folder / "signatures.npy", mmap_mode="r")
+            out[rows[order]] = self._maps[p][local[order]]
+        return out
 
 
-def verify_pairs(plan: ReducePlan, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def verify_pairs(signatures: Signatures, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Estimated Jaccard (share of equal MinHash values) of each pair >= threshold."""
     keep = np.zeros(a.size, bool)
-    threshold = plan.config.near_duplicates.threshold
+    threshold = signatures.plan.config.near_duplicates.threshold
     for start in range(0, a.size, _VERIFY_CHUNK):
-        sa = signature_rows(plan, a[start : start + _VERIFY_CHUNK])
-        sb = signature_rows(plan, b[start : start + _VERIFY_CHUNK])
+        sa = signatures.rows(a[start : start + _VERIFY_CHUNK])
+        sb = signatures.rows(b[start : start + _VERIFY_CHUNK])
         keep[start : start + _VERIFY_CHUNK] = np.mean(sa == sb, axis=1) >= threshold
     return keep
 
@@ -162,7 +172,7 @@ def _band_candidates(plan: ReducePlan, index: int, out: Path, counts: dict[str, 
         big_keys.append(keys[~small])
         big_docs.append(docs[~small])
     a, b = unique_pairs(np.concatenate(pair_a), np.concatenate(pair_b))
-    verified = verify_pairs(plan, a, b)
+    verified = verify_pairs(Signatures(plan), a, b)
     np.save(out / "near_pairs.npy", np.stack([a, b, verified.astype(np.int64)]))
     np.save(out / "near_big_keys.npy", np.concatenate(big_keys))
     np.save(out / "near_big_docs.npy", np.concatenate(big_docs))
@@ -221,6 +231,20 @@ def image_sets_task(plan: ReducePlan, index: int, out: Path) -> dict[str, Any]:
     dropped, kept = resolve_exact(np.concatenate(keys_out), np.concatenate(docs_out), document_table(plan).rank_of)
     np.save(out / "drops.npy", np.stack([dropped, kept]))
     return {}
+
+
+# ---------------------------------------------------------------------------- near-duplicate clusters
+def near_duplicates_task(plan: ReducePlan, index: int, out: Path) -> dict[str, Any]:
+    """The clusters whose root hashes into this bucket, resolved by the keep rule (centers.py)."""
+    lo, hi, _ = _bucket(plan, index)
+    folder = plan.merged_dir("near_pairs")
+    keys = np.load(folder / "clusters.keys.npy", mmap_mode="r")
+    start, stop = key_slice(keys, lo, hi)
+    nodes_roots = np.asarray(np.load(folder / "clusters.docs.npy", mmap_mode="r")[:, start:stop])
+    dropped, kept, n_kept = assign_to_centers(nodes_roots[0], nodes_roots[1], Signatures(plan).rows,
+                                              plan.config.near_duplicates.threshold)
+    np.save(out / "drops.npy", np.stack([dropped, kept]))
+    return {"near_duplicate_cluster_documents_kept": n_kept}
 
 
 # ---------------------------------------------------------------------------- paragraphs

@@ -5,10 +5,11 @@
   identity → its cluster's identity, for the clustered ones.
 - images: the frequent identities of every bucket.
 - image_sets: image-set drops.
-- near_duplicates: the candidate pairs of every bucket whose two documents are still alive,
-  plus the live members of too-large band groups linked as one pass would (pairwise up to
-  `max_pairwise_group`, else a star around the first); union-find over the verified pairs,
-  then each cluster resolved by the keep rule (centers.py).
+- near_pairs (no tasks): the candidate pairs of every bucket whose two documents are still
+  alive, plus the live members of too-large band groups linked as one pass would (pairwise up
+  to `max_pairwise_group`, else a star around the first); union-find over the verified pairs
+  (the documents on a pair only); the clusters, keyed by a hash of their root, for:
+- near_duplicates: the drops of the clusters each bucket resolved.
 - write: summary.json.
 """
 
@@ -20,13 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from filters.dedup.bucket_steps import document_table, signature_rows, unique_pairs, verify_pairs
-from filters.dedup.centers import assign_to_centers
+from filters.dedup.bucket_steps import Signatures, document_table, unique_pairs, verify_pairs
 from filters.dedup.drops import Drops, write_drops
 from filters.dedup.grouping import pairs_within_groups
 from filters.dedup.partition_steps import DOC_REASONS, IMAGE_REASONS
 from filters.dedup.perceptual import phash_identity, representatives_of_pairs
 from filters.dedup.plan import ReducePlan, plan_summary
+from filters.dedup.shingles import splitmix64
 from filters.dedup.store import SUMMARY_FILE, read_json, write_json
 from filters.dedup.union_find import cluster_roots
 
@@ -97,7 +98,8 @@ def merge_image_sets(plan: ReducePlan, out: Path) -> dict[str, Any]:
     return {}
 
 
-def merge_near_duplicates(plan: ReducePlan, out: Path) -> dict[str, Any]:
+def merge_near_pairs(plan: ReducePlan, out: Path) -> dict[str, Any]:
+    """Live candidate pairs, verified, joined by union-find; the clusters go to the near_duplicates buckets."""
     near = plan.config.near_duplicates
     alive = Drops(plan, ["keys", "image_sets"])
     pairs = _stacked(plan, "keys", "near_pairs.npy", 3, np.int64)
@@ -111,15 +113,22 @@ def merge_near_duplicates(plan: ReducePlan, out: Path) -> dict[str, Any]:
         ba, bb = pairs_within_groups(big_keys[keep], big_docs[keep], near.max_pairwise_group)
         ba, bb = unique_pairs(np.minimum(ba, bb), np.maximum(ba, bb))
         a, b = np.concatenate([a, ba]), np.concatenate([b, bb])
-        verified = np.concatenate([verified, verify_pairs(plan, ba, bb)])
+        verified = np.concatenate([verified, verify_pairs(Signatures(plan), ba, bb)])
     a, b, verified = unique_pairs(a, b, verified)
     nodes, roots = cluster_roots(a[verified], b[verified], document_table(plan).rank_of)
-    dropped, kept, n_kept = assign_to_centers(
-        nodes, roots, lambda docs: signature_rows(plan, docs), near.threshold)
-    write_drops(plan, out, dropped, kept)
+    key = splitmix64(roots.astype(np.uint64))  # a cluster's bucket: a hash of its root
+    order = np.argsort(key, kind="stable")  # stable: nodes stay in keep-rule order
+    np.save(out / "clusters.keys.npy", key[order])
+    np.save(out / "clusters.docs.npy", np.stack([nodes[order], roots[order]]))
     return {"candidate_pairs": int(a.size), "verified_pairs": int(verified.sum()),
-            "near_duplicate_clusters": int(np.unique(roots).size),
-            "near_duplicate_cluster_documents_kept": n_kept}
+            "near_duplicate_clusters": int(np.unique(roots).size)}
+
+
+def merge_near_duplicates(plan: ReducePlan, out: Path) -> dict[str, Any]:
+    drops = _stacked(plan, "near_duplicates", "drops.npy", 2, np.int64)
+    write_drops(plan, out, drops[0], drops[1])
+    counts = task_counts(plan, "near_duplicates")
+    return {"near_duplicate_cluster_documents_kept": _sum(counts, "near_duplicate_cluster_documents_kept")}
 
 
 def merge_paragraphs(plan: ReducePlan, out: Path) -> dict[str, Any]:
@@ -158,5 +167,6 @@ def merge_write(plan: ReducePlan, out: Path) -> dict[str, Any]:
 
 MERGES = {
     "keys": merge_keys, "images": merge_images, "image_keys": merge_image_keys, "image_sets": merge_image_sets,
-    "near_duplicates": merge_near_duplicates, "paragraphs": merge_paragraphs, "write": merge_write,
+    "near_pairs": merge_near_pairs, "near_duplicates": merge_near_duplicates, "paragraphs": merge_paragraphs,
+    "write": merge_write,
 }

@@ -35,7 +35,7 @@ PLAN_FILE = "plan.json"
 MERGED = "merged"
 AUTO_BUCKET_DOCUMENTS = 100_000  # reduce_buckets: 0 gives one bucket per this many documents
 
-BUCKET, PARTITION = "bucket", "partition"
+BUCKET, PARTITION, MERGE_ONLY = "bucket", "partition", "merge"
 
 
 class DedupStateError(LoomError, RuntimeError):
@@ -147,7 +147,8 @@ def step_names(config: DedupConfig) -> list[tuple[str, str]]:
     if config.image_sets.enabled:
         steps.append(("image_sets", BUCKET))
     if config.near_duplicates.enabled:
-        steps.append(("near_duplicates", BUCKET))  # no tasks: the candidates come from "keys"
+        steps.append(("near_pairs", MERGE_ONLY))  # the candidates come from "keys"
+        steps.append(("near_duplicates", BUCKET))  # clusters resolved, by bucket of their root
     if config.paragraphs.enabled:
         steps.append(("paragraphs", BUCKET))
     steps.append(("write", PARTITION))
@@ -201,7 +202,7 @@ def plan_reduce(config: DedupConfig, work_dir: Path, partitions: Iterable[str] |
         shutil.rmtree(leftover, ignore_errors=True)
     steps = []
     for name, kind in step_names(config):
-        count = 0 if name == "near_duplicates" else (n_buckets if kind == BUCKET else len(parts))
+        count = 0 if kind == MERGE_ONLY else (n_buckets if kind == BUCKET else len(parts))
         steps.append(ReduceStep(name, kind, [ReduceBucketTask(str(work_dir), name, i, kind) for i in range(count)]))
     return ReducePlan(work_dir, config, parts, n_buckets, steps)
 
@@ -215,7 +216,7 @@ def load_plan(work_dir: str | Path) -> ReducePlan:
              for name, folder, offset, n in data["partitions"]]
     steps = []
     for name, kind in step_names(config):
-        count = 0 if name == "near_duplicates" else (data["buckets"] if kind == BUCKET else len(parts))
+        count = 0 if kind == MERGE_ONLY else (data["buckets"] if kind == BUCKET else len(parts))
         steps.append(ReduceStep(name, kind, [ReduceBucketTask(str(work_dir), name, i, kind) for i in range(count)]))
     return ReducePlan(work_dir, config, parts, int(data["buckets"]), steps)
 

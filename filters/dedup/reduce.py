@@ -35,7 +35,13 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from filters.dedup.bucket_steps import image_sets_task, images_task, keys_task, paragraphs_task
+from filters.dedup.bucket_steps import (
+    image_sets_task,
+    images_task,
+    keys_task,
+    near_duplicates_task,
+    paragraphs_task,
+)
 from filters.dedup.config import DedupConfig
 from filters.dedup.merges import COUNTS_FILE, MERGES
 from filters.dedup.partition_steps import image_keys_task, write_task
@@ -53,7 +59,8 @@ from filters.dedup.store import new_temp_dir, publish_dir, write_json
 
 TASKS: dict[str, Callable[[ReducePlan, int, Path], dict[str, Any]]] = {
     "keys": keys_task, "images": images_task, "image_keys": image_keys_task,
-    "image_sets": image_sets_task, "paragraphs": paragraphs_task, "write": write_task,
+    "image_sets": image_sets_task, "near_duplicates": near_duplicates_task, "paragraphs": paragraphs_task,
+    "write": write_task,
 }
 
 __all__ = ["DedupStateError", "MappedPartition", "ReducePlan", "ReduceStep", "ReduceBucketTask", "mapped_partitions",
