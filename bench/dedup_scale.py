@@ -82,7 +82,8 @@ def generate(start: int, stop: int, seed: int = 11) -> Any:
                         nodes.append(TextNode(" ".join(changed)))
                 nodes.append(ImageNode(f"https://mirror{site}.net/{i}.jpg",
                                        info={"phash": f"{int(rng.integers(0, 2**63)):016x}"}))
-                doc = Document(f"doc{i:08d}", f"https://mirror{site}.net/{i}", nodes, provenance=Provenance(url, fetched))
+                doc = Document(f"doc{i:08d}", f"https://mirror{site}.net/{i}", nodes,
+                               provenance=Provenance(url, fetched))
             elif made and i % 37 == 36:  # a re-crawl of an earlier URL
                 base = made[int(rng.integers(len(made)))]
                 doc = Document(f"doc{i:08d}", base.url, list(base.nodes), provenance=Provenance(base.url, fetched))

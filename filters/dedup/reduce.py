@@ -48,9 +48,9 @@ from filters.dedup.partition_steps import image_keys_task, write_task
 from filters.dedup.plan import (
     DedupStateError,
     MappedPartition,
+    ReduceBucketTask,
     ReducePlan,
     ReduceStep,
-    ReduceBucketTask,
     load_plan,
     mapped_partitions,
     plan_reduce,
