@@ -8,7 +8,7 @@ the file and the offending key.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Union
+from typing import Any
 
 import yaml
 from pydantic import Field, ValidationError
@@ -20,13 +20,7 @@ from builder.executors.config import ExecutorConfig
 from builder.extract.config import ExtractConfig
 from builder.images.config import ImagesConfig
 from builder.shards.config import ShardsConfig
-from builder.sources.config import (
-    CcIndexSourceConfig,
-    CrawlSourceConfig,
-    HtmlSourceConfig,
-    ObelicsSourceConfig,
-    WarcSourceConfig,
-)
+from builder.sources import source_config_union
 from builder.suggest import did_you_mean, known_keys
 from builder.validate.config import ValidateConfig
 from filters.config import FiltersConfig
@@ -34,8 +28,8 @@ from filters.dedup.config import DedupConfig
 
 __all__ = ["ConfigError", "LoomConfig", "load_config", "parse_config"]
 
-SourceConfig = Annotated[Union[WarcSourceConfig, HtmlSourceConfig, CrawlSourceConfig, CcIndexSourceConfig,
-                               ObelicsSourceConfig], Field(discriminator="type")]
+# One section per registered source type (builder.sources.SOURCE_TYPES), told apart by `type`.
+SourceConfig = source_config_union()
 
 
 class LoomConfig(Section):

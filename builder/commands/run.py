@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import typing
 
 from builder.config import LoomConfig, load_config
 from builder.errors import ConfigError
+from builder.executors.config import ExecutorConfig
+
+# The executor types the config accepts (its `type` Literal): the CLI offers the same.
+EXECUTOR_TYPES = typing.get_args(ExecutorConfig.model_fields["type"].annotation)
 
 HELP = "run the pipeline of a config: sources → extract → images → filters → dedup → shards"
 
@@ -18,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overwrite", action="store_true",
                         help="replace the loom run in the output instead of resuming it (deletes only loom's files; "
                         "a folder that is not a loom output is refused)")
-    parser.add_argument("--executor", choices=["local", "ray"], help="override executor.type")
+    parser.add_argument("--executor", choices=EXECUTOR_TYPES, help="override executor.type")
     parser.add_argument("--workers", type=int, help="override executor.workers")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--strict", action="store_true",

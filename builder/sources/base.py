@@ -1,4 +1,10 @@
-"""What every source type shares: its config section, its place in the config, the whole config."""
+"""What every source type shares: its config `type`, its config section, and the two things it does.
+
+A source type is one module (docs/extending.md): a config section (a `Section` with
+``type: Literal["<name>"]``) and a `Source` subclass naming it, registered with
+`builder.sources.register_source`. The config union, `loom config reference` and
+docs/config.md follow from the registry.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,21 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterator
 
 if TYPE_CHECKING:
     from builder.config import LoomConfig
+    from builder.config_base import Section
     from builder.context import RunContext
     from builder.sources.page import Page
     from builder.sources.partition import Partition
 
 
 class Source:
-    """A kind of input: splits itself into partitions, and reads one partition into pages."""
+    """A kind of input: splits itself into partitions, and reads one partition into pages.
 
-    kind: ClassVar[str]
+    `read` may hand the stages one typed side input: ``ctx.image_archive`` when the input
+    holds the pages' images too (a WARC with its images inside).
+    """
+
+    type: ClassVar[str]  # the config `type`, and the registry key
+    config_class: ClassVar[type[Section]]  # its config section (with `type: Literal[...]`)
 
     def __init__(self, config: Any, index: int, loom_config: LoomConfig) -> None:
         self.config = config  # this source's section of the config
@@ -22,7 +34,9 @@ class Source:
         self.loom_config = loom_config
 
     def partitions(self) -> list[Partition]:
+        """Every unit of work of this input, in a stable order, with stable ids (`partition_id`)."""
         raise NotImplementedError
 
     def read(self, partition: Partition, ctx: RunContext) -> Iterator[Page]:
+        """The pages of one partition; what cannot be read is counted in ``ctx.stats`` with a reason."""
         raise NotImplementedError

@@ -184,7 +184,8 @@ def merged_ranges(pointers: Iterator[Pointer | str], prefix: str, gap: int | Non
 class CcIndexSource(Source):
     """Pages from WARC records named by pointer tables, `rows_per_partition` rows to a partition."""
 
-    kind = "cc_index"
+    type = "cc_index"
+    config_class = CcIndexSourceConfig
     config: CcIndexSourceConfig
 
     def _tables(self) -> list[str]:
@@ -209,7 +210,7 @@ class CcIndexSource(Source):
                 stem = url_name(table).split(".", 1)[0]
                 for start in range(0, n, size):
                     stop = min(n, start + size)
-                    parts.append(Partition(partition_id(self.kind, f"{identity}:{start}:{stop}", f"{stem}-{start}"),
+                    parts.append(Partition(partition_id(self.type, f"{identity}:{start}:{stop}", f"{stem}-{start}"),
                                            self.index, (f"{table}\t{start}\t{stop}",),
                                            f"{table} rows {start}-{stop}"))
         return parts
@@ -294,6 +295,6 @@ class CcIndexSource(Source):
         page = WarcSource._to_page(rec, location, max_bytes, stats)  # type: ignore[arg-type]
         if page is not None:
             if page.provenance is not None:
-                page.provenance.source = self.kind
+                page.provenance.source = self.type
             stats.count("record.out")
         return page

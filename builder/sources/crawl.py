@@ -91,7 +91,8 @@ def _not_html_check(token: str):
 class CrawlSource(Source):
     """Pages fetched from seed URLs (and their sites' links up to `max_depth`)."""
 
-    kind = "crawl"
+    type = "crawl"
+    config_class = CrawlSourceConfig
     config: CrawlSourceConfig
 
     # -- planning -----------------------------------------------------------------------------
@@ -124,7 +125,7 @@ class CrawlSource(Source):
     def _partition(self, seeds: list[str]) -> Partition:
         items = tuple(seeds)
         label = f"{host_of(seeds[0])} ({len(seeds)} seeds)"
-        return Partition(partition_id(self.kind, "\n".join(items), host_of(seeds[0])), self.index, items, label)
+        return Partition(partition_id(self.type, "\n".join(items), host_of(seeds[0])), self.index, items, label)
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -62,7 +62,8 @@ def page_url(path: Path, url_map: dict[str, str], default_url: str | None) -> st
 class HtmlSource(Source):
     """Pages from local files, `files_per_partition` files to a partition."""
 
-    kind = "html"
+    type = "html"
+    config_class = HtmlSourceConfig
     config: HtmlSourceConfig
 
     def partitions(self) -> list[Partition]:
@@ -76,7 +77,7 @@ class HtmlSource(Source):
         parts = []
         for start in range(0, len(files), size):
             chunk = tuple(str(f) for f in files[start:start + size])
-            parts.append(Partition(partition_id(self.kind, "\n".join(chunk), Path(chunk[0]).stem),
+            parts.append(Partition(partition_id(self.type, "\n".join(chunk), Path(chunk[0]).stem),
                                    self.index, chunk, f"{chunk[0]} (+{len(chunk) - 1} files)"))
         return parts
 

@@ -119,7 +119,8 @@ def _int_or_none(value: Any) -> int | None:
 class ObelicsSource(Source):
     """Documents from OBELICS-format Parquet files, `rows_per_partition` rows to a partition."""
 
-    kind = "obelics"
+    type = "obelics"
+    config_class = ObelicsSourceConfig
     config: ObelicsSourceConfig
 
     def _files(self) -> list[str]:
@@ -164,7 +165,7 @@ class ObelicsSource(Source):
                 identity = location if is_remote(location) else str(Path(location).resolve())
                 for start in range(0, n, size):
                     stop = min(n, start + size)
-                    parts.append(Partition(partition_id(self.kind, f"{identity}:{start}:{stop}",
+                    parts.append(Partition(partition_id(self.type, f"{identity}:{start}:{stop}",
                                                         f"{url_name(location).removesuffix('.parquet')}-{start}"),
                                            self.index, (f"{location}\t{start}\t{stop}",),
                                            f"{location} rows {start}-{stop}"))

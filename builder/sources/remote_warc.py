@@ -42,7 +42,7 @@ def remote_partitions(source: WarcSource) -> list[Partition]:
         expanded = expand_remote(urls, source.config.remote.storage_options)
     except (ImportError, ValueError, OSError) as exc:
         raise SourceError(f"warc source: cannot list {urls}: {exc}") from None
-    return [Partition(partition_id(source.kind, url, url_name(url)), source.index, (url,), url)
+    return [Partition(partition_id(source.type, url, url_name(url)), source.index, (url,), url)
             for url in expanded]
 
 

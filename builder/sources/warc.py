@@ -180,7 +180,8 @@ def index_images(path: Path) -> ArchiveImageIndex[int]:
 class WarcSource(Source):
     """Pages from WARC/ARC files: one partition per archive."""
 
-    kind = "warc"
+    type = "warc"
+    config_class = WarcSourceConfig
     config: WarcSourceConfig
 
     def partitions(self) -> list[Partition]:
@@ -192,7 +193,7 @@ class WarcSource(Source):
         for pattern in unmatched:
             log.warning("warc source: %r matched no archive", pattern)
         return [
-            Partition(partition_id(self.kind, str(f.resolve()), f.name), self.index, (str(f),), str(f))
+            Partition(partition_id(self.type, str(f.resolve()), f.name), self.index, (str(f),), str(f))
             for f in files
         ] + remote
 
