@@ -21,6 +21,7 @@ class FunnelStep:
     removed: int
     remaining: int  # what is left after this step (when the unit has an "in" count)
     stage: str = ""
+    causes: list[tuple[str, int]] = field(default_factory=list)  # stats "drop_causes": what emptied the documents
 
     @property
     def why(self) -> str:
@@ -89,6 +90,7 @@ def build_funnels(stats: dict[str, Any], config: dict[str, Any] | None = None) -
     """
     counts = {str(k): int(v) for k, v in (stats.get("counts") or {}).items()}
     reasons = _ordered_reasons(stats, config)
+    causes = stats.get("drop_causes") if isinstance(stats.get("drop_causes"), dict) else {}
     units = list(BALANCED_UNITS)
     units += sorted({r.partition(".")[0] for r, _, _ in reasons} - set(units))
     funnels = []
@@ -102,6 +104,8 @@ def build_funnels(stats: dict[str, Any], config: dict[str, Any] | None = None) -
         steps = []
         for reason, n, stage in unit_reasons:
             remaining -= n
-            steps.append(FunnelStep(reason, n, remaining, stage))
+            why = causes.get(reason) if isinstance(causes.get(reason), dict) else {}
+            ranked = sorted(((str(k), int(v)) for k, v in why.items()), key=lambda kv: (-kv[1], kv[0]))
+            steps.append(FunnelStep(reason, n, remaining, stage, ranked))
         funnels.append(Funnel(unit, n_in, n_out, steps))
     return funnels

@@ -130,8 +130,10 @@ class TextIndex:
                             if self._stop.is_set():  # the viewer is stopping
                                 return
                     self._insert(db, table, rows)
-                db.execute("INSERT INTO kept(kept) VALUES ('optimize')")
+                for table in _TABLES.values():
+                    db.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")  # merge segments: faster queries
                 db.commit()
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except (OSError, sqlite3.Error) as exc:
             self.error = f"text index failed: {exc}"
         finally:
