@@ -166,6 +166,9 @@ def test_removed_nodes_are_struck_through_in_place(browser, urls, outputs) -> No
         assert "line-through" in style
         assert page.locator("#removed-summary").is_visible()
     assert "Subscribe now!!!" not in page.locator("#training-text").inner_text()  # not what the model reads
+    page.click("label[for=hide-removed]")  # one click hides them all, to read what is left
+    assert not any(n.is_visible() for n in page.locator("#nodes .node.removed").all())
+    assert page.locator("#nodes .node.image img").is_visible()
     context.close()
 
 

@@ -213,7 +213,11 @@ def test_text_index_finds_words_phrases_prefixes_and_ignores_accents(tmp_path: P
     assert text.search(REJECTS, "document") and text.search(KEPT, "zzzz") == []
     # ranked: the document that repeats "word" most comes first
     ranked = text.search(KEPT, "word")
+    assert text.ranked(KEPT, "word")
     assert index.kept.samples[ranked[0]].words == max(index.kept.samples[p].words for p in ranked)
+    text.rank_limit = 3  # too many matches to rank: the first ones in shard order, none lost
+    assert not text.ranked(KEPT, "word") and text.search(KEPT, "word") == sorted(ranked)
+    assert text.search(KEPT, "word", limit=2) == sorted(ranked)[:2]
 
 
 def test_snippets_mark_the_matches() -> None:

@@ -106,6 +106,9 @@ def render_docs(index: CorpusIndex, summary: Summary, query: DocQuery, notes: li
         found = []
     if query.text:
         notes.extend(_text_notes(text_index, len(found)))
+        if text_index is not None and found and not query.sort and not _ranked(text_index, query):
+            notes.append(f"more than {text_index.rank_limit:,} documents match: listed in shard order, "
+                         "not by relevance (add words to rank them)")
     page = paginate(found, query.page)
     subset = index.subset(query.subset)
     if query.subset == REJECTS:
@@ -125,6 +128,13 @@ def render_docs(index: CorpusIndex, summary: Summary, query: DocQuery, notes: li
                  score_names=score_names, reasons=reasons, removed_reasons=subset.removed.most_common(),
                  sorts=SORTS, titles=titles, snippets=snippets,
                  rejects_hint=rejects_hint(summary) if query.subset == REJECTS and not subset.samples else "")
+
+
+def _ranked(text_index: TextIndex, query: DocQuery) -> bool:
+    try:
+        return text_index.ranked(query.subset, query.text)
+    except TextQueryError:
+        return True
 
 
 def _text_notes(text_index: TextIndex | None, n_found: int) -> list[str]:

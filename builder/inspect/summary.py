@@ -180,7 +180,9 @@ def _score_chart(name: str, kept: SubsetIndex, rejects: SubsetIndex, config: dic
     both = values + dropped
     thresholds = score_thresholds(name, config)
     lo, hi = (min(both), max(both)) if both else (0.0, 0.0)
-    reach = max(hi - lo, abs(hi) * 0.5, 1e-9)  # draw a threshold inside the range only when near the data
+    # widen the range to a threshold only when it is near the data (else it is drawn at the edge, with
+    # an arrow); when every value is the same, the thresholds are what gives the chart a scale
+    reach = max(hi - lo, abs(hi) * 0.5) if hi > lo else float("inf")
     near = [t.value for t in thresholds if lo - reach <= t.value <= hi + reach]
     integral = _is_integral(both, near)
     bins = linear_bins(values or dropped, quantile=1.0, from_zero=False, integer=integral,

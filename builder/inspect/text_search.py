@@ -10,7 +10,8 @@ temporary folder removed when the viewer stops; the output folder is never writt
 A query is words (all must occur; case and accents do not matter), ``"a quoted phrase"``,
 and ``word*`` for a prefix, over the title, the text, and the paragraphs the filters removed
 (so a sentence seen on the page can be traced to the filter that took it out). Results come
-best match first (BM25).
+best match first (BM25) when there are at most 2,000; a query matching more lists them in
+shard order (ranking every match of a common word would take seconds on a large output).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from typing import Any, Iterable
 
 from builder.inspect.corpus_index import KEPT, REJECTS, CorpusIndex, removal_records
 
-MAX_RESULTS = 10_000  # best matches kept per query: enough to page through, bounded for "the"
+MAX_RESULTS = 10_000  # matches kept per query: enough to page through, bounded for "the"
+RANK_LIMIT = 2_000  # more matches than this are listed in shard order: ranking them all costs seconds
 BATCH = 500  # documents per transaction while building
 SNIPPET_CHARS = 90  # on each side of the first match
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
@@ -87,6 +89,7 @@ class TextIndex:
         self.indexed = 0
         self.seconds = 0.0
         self.error = ""
+        self.rank_limit = RANK_LIMIT
         self._tmp = tempfile.TemporaryDirectory(prefix="loom-inspect-") if folder is None else None
         self.path = Path(self._tmp.name if self._tmp else folder) / "text.sqlite"
         self._done = threading.Event()
@@ -148,17 +151,32 @@ class TextIndex:
             rows.clear()
 
     def search(self, subset: str, query: str, limit: int = MAX_RESULTS) -> list[int]:
-        """Positions (in the subset's sample list) of the documents matching `query`, best first."""
+        """Positions (in the subset's sample list) of the documents matching `query`.
+
+        Best match first when there are at most `rank_limit` matches; beyond that ranking would
+        cost a BM25 score for every match (seconds for a common word in a million documents),
+        so the first `limit` come in shard order instead (`ranked` says which).
+        """
+        table = _TABLES[subset]
+        if not self.ranked(subset, query):
+            return self._rows(f"SELECT rowid FROM {table} WHERE {table} MATCH ? LIMIT ?", query, limit)
+        return self._rows(f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rank LIMIT ?", query, limit)
+
+    def ranked(self, subset: str, query: str) -> bool:
+        """Whether `search` orders this query's matches by relevance (few enough to rank)."""
+        table = _TABLES[subset]
+        return len(self._rows(f"SELECT rowid FROM {table} WHERE {table} MATCH ? LIMIT ?", query,
+                              self.rank_limit + 1)) <= self.rank_limit
+
+    def _rows(self, sql: str, query: str, limit: int) -> list[int]:
         expression = fts_expression(parse_query(query))
         if not expression:
             return []
         try:
             with self._connect() as db:
-                rows = db.execute(f"SELECT rowid FROM {_TABLES[subset]} WHERE {_TABLES[subset]} MATCH ? "
-                                  "ORDER BY rank LIMIT ?", (expression, limit)).fetchall()
+                return [r[0] for r in db.execute(sql, (expression, limit)).fetchall()]
         except sqlite3.OperationalError as exc:
             raise TextQueryError(f"text search: cannot run {query!r} ({exc})") from exc
-        return [r[0] for r in rows]
 
     def close(self) -> None:
         """Stop building (after the current batch) and remove the index."""
