@@ -21,6 +21,7 @@ from builder.inspect.original import read_original
 from builder.inspect.pipeline_order import step_of
 from builder.inspect.query import DocQuery
 from builder.inspect.render import document_nodes, merge_removed, rejects_hint
+from builder.inspect.report import render_report
 from builder.inspect.server import InspectApp, serve_in_thread
 from builder.inspect.summary import summarize
 from builder.inspect.svg import Marker, count_into, histogram_svg, linear_bins
@@ -284,3 +285,10 @@ def test_thumbnails_and_images_link_to_the_full_image(port: int, removals: Remov
     assert f'<a href="/image/kept/{key}/0.jpg" target="_blank"' in listing
     _, _, page = get(port, f"/doc/kept/{key}")
     assert f'<a href="/image/kept/{key}/0.jpg" target="_blank" class="full-image"' in page
+
+
+def test_report_shows_what_was_removed(removals: RemovalsOutput) -> None:
+    html = render_report(removals.path)
+    assert '<span class="reason">paragraph.stopwords</span> ×2' in html  # the emptied reject, and why
+    assert "<del>Buy cheap pills online now Best prices best pills</del>" in html
+    assert 'href="validation/report.html"' in html  # relative: the report travels with its folder

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import base64
 import io
+from collections import Counter
 from dataclasses import dataclass, field
 
 from PIL import Image
 
-from builder.inspect.corpus_index import CorpusIndex, SampleEntry
+from builder.inspect.corpus_index import CorpusIndex, SampleEntry, removal_records
 from builder.shards.format import IMAGE_EXTS
 
 THUMB_SIDE = 160
@@ -27,6 +28,8 @@ class GalleryItem:
     title: str
     excerpt: str
     thumbs: list[str] = field(default_factory=list)  # data: URIs
+    removed: list[tuple[str, int]] = field(default_factory=list)  # (reason, how many) removed from it
+    removed_excerpt: str = ""  # what the filters took out, when nothing else is left to show
 
 
 def spread(entries: list[SampleEntry], n: int) -> list[SampleEntry]:
@@ -51,14 +54,21 @@ def thumbnail_uri(data: bytes) -> str | None:
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _cut(text: str) -> str:
+    return text[:EXCERPT_CHARS] + ("…" if len(text) > EXCERPT_CHARS else "")
+
+
 def gallery(index: CorpusIndex, subset: str, n: int) -> list[GalleryItem]:
     items = []
     for entry in spread(index.subset(subset).samples, n):
         data = index.read_json(entry)
         text = " ".join(t for t in data.get("texts") or [] if t)
-        excerpt = text[:EXCERPT_CHARS] + ("…" if len(text) > EXCERPT_CHARS else "")
         title = str((data.get("metadata") or {}).get("title") or "")
-        item = GalleryItem(entry, title, excerpt)
+        item = GalleryItem(entry, title, _cut(text))
+        records = removal_records(data.get("removed"))
+        item.removed = Counter(r["reason"] for r in records).most_common()
+        if not text:
+            item.removed_excerpt = _cut(" ".join(r["text"] for r in records if isinstance(r.get("text"), str)))
         for suffix in entry.suffixes:
             if len(item.thumbs) >= MAX_THUMBS:
                 break
