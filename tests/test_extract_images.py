@@ -136,9 +136,10 @@ def test_data_uris_tracking_pixels_hidden_and_tiny_images_are_dropped_and_counte
     }
 
 
-def test_the_same_image_twice_is_kept_once():
-    doc, stats = extract('<img src="a.jpg"><p>between</p><img src="./a.jpg#frag"><img src="b.jpg">')
-    assert srcs(doc) == ["https://example.org/blog/2024/a.jpg", "https://example.org/blog/2024/b.jpg"]
+def test_the_same_image_again_after_text_is_kept_but_its_twin_is_not():
+    doc, stats = extract('<img src="a.jpg"><p>between</p><img src="./a.jpg#frag"><img src="a.jpg"><img src="b.jpg">')
+    a, b = "https://example.org/blog/2024/a.jpg", "https://example.org/blog/2024/b.jpg"
+    assert srcs(doc) == [a, a, b]
     assert stats.drops["image.duplicate_in_page"] == 1
 
 

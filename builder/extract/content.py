@@ -11,6 +11,7 @@ class names less, as Readability does.
 from __future__ import annotations
 
 from builder.extract.patterns import HEADINGS, words
+from builder.extract.pictures import content_picture
 from builder.extract.walker import CHROME_BY_CLASS, CHROME_BY_TAG, Box, ImageItem, TextItem, WalkResult
 
 MIN_PARAGRAPH = 25
@@ -125,16 +126,43 @@ def _attempt(walked: WalkResult, chrome_level: int, clean: bool) -> Items:
             p = boxes[b].parent
             near[b] = (b == outer or (p >= 0 and near[p])) and not chrome[b]
     last_kept = max((i for i, item in enumerate(items) if keep[item.box]), default=-1)
+    rescued = _pictures_inside(items, boxes, keep, parent)
     out: Items = []
     for position, item in enumerate(items):
         if clean and isinstance(item, TextItem) and item.link > 0.6 * len(item.text) and item.tag != "li":
             continue  # a "read more" / "related" line inside the article
-        if keep[item.box] or (
+        if keep[item.box] or position in rescued or (
             (item.box == parent or (near[item.box] and position < last_kept))
             and isinstance(item, TextItem)
             and _prose(item)
         ):
             out.append(item)  # (or loose text beside the article box, inside its parent)
+    return out
+
+
+def _pictures_inside(items: Items, boxes: list[Box], keep: list[bool], region_parent: int) -> set[int]:
+    """Positions of pictures that sit between the article's paragraphs in a wrapper whose class
+    sounds like chrome ("gallery", "widget", "media", "lightbox", ...): their place in the body
+    and their size outweigh the class name. Not rescued: wrappers that hold prose of their own,
+    wrappers no article ever uses (cookie banners, modals), pictures that link to other pages
+    (related-article teasers) or are declared small or named like logos and icons."""
+    kept_text = [i for i, item in enumerate(items) if isinstance(item, TextItem) and keep[item.box]]
+    if len(kept_text) < 2:
+        return set()
+    out: set[int] = set()
+    for position in range(kept_text[0] + 1, kept_text[-1]):
+        item = items[position]
+        if not isinstance(item, ImageItem) or item.node is None or keep[item.box] or not content_picture(item):
+            continue
+        b = item.box
+        while b > 0 and not keep[b] and b != region_parent:
+            box = boxes[b]
+            if box.sure or box.tag == "header" or box.text - box.link > 200 * max(1, box.images):
+                break
+            b = box.parent
+        else:
+            if b > 0 or region_parent == 0:
+                out.add(position)
     return out
 
 

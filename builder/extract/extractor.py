@@ -14,8 +14,10 @@ from builder.extract.content import select
 from builder.extract.decode import decode_html
 from builder.extract.guards import has_binary_magic, has_markup, looks_binary, nesting_too_deep
 from builder.extract.metadata import page_metadata
-from builder.extract.walker import ImageItem, TextItem, WalkTimeout, walk
+from builder.extract.walker import ImageItem, TextItem, WalkTimeout, finish_image, walk
 from builder.stats import Stats
+
+_REPEATING_BOXES = frozenset(("td", "th", "li", "p", "dd"))
 
 
 class ExtractRejected(LoomError):
@@ -64,7 +66,7 @@ def extract_document(
     if nesting_too_deep(html, cfg.max_depth):
         raise ExtractRejected("doc.too_deep", f"elements nested deeper than {cfg.max_depth}")
     tree = LexborHTMLParser(html)
-    metadata, base_url = page_metadata(tree, url)
+    metadata, base_url = page_metadata(tree, url, base_in_body="<base" in html or "<BASE" in html)
     body_node = tree.body
     if body_node is None:
         raise ExtractRejected("doc.empty", "no <body>")
@@ -73,18 +75,29 @@ def extract_document(
     except WalkTimeout:
         raise ExtractRejected("doc.extract_timeout", f"over {cfg.time_limit_s} s") from None
     doc = Document(id=document_key(url), url=url, metadata=metadata)
-    seen: set[str] = set()
+    last_text = -1  # position of the last text node
+    seen: dict[str, tuple[int, int]] = {}  # image URL -> (position, box) of its last occurrence
     for item in select(walked):
+        if isinstance(item, ImageItem) and item.node is not None:
+            reason = finish_image(item, walked.boxes, base_url, cfg.max_srcset_width)
+            if reason:
+                item = ImageItem(item.box, None, reason)
         if isinstance(item, TextItem):
+            last_text = len(doc.nodes)
             doc.nodes.append(TextNode(item.text, item.tag))
         elif item.node is None:
             if stats is not None:
                 stats.drop(item.reason)
-        elif item.node.src in seen:
+        elif (before := seen.get(item.node.src)) and before[0] > last_text and not (
+            before[1] != item.box and walked.boxes[item.box].tag in _REPEATING_BOXES
+        ):
+            # The same picture again with no text between: a <noscript> copy, or a responsive twin
+            # (one copy per screen size). In consecutive cells or paragraphs it is repeated content.
             if stats is not None:
                 stats.drop("image.duplicate_in_page")
         else:
-            seen.add(item.node.src)
+            # Shown again elsewhere (a repeated formula, a table's tick marks): in the text twice.
+            seen[item.node.src] = (len(doc.nodes), item.box)
             doc.nodes.append(_image(item))
     doc.nodes = _without_orphan_headings(doc.nodes)
     if not doc.nodes:

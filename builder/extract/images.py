@@ -21,7 +21,8 @@ _SRC_ATTRS = (
 _SRCSET_ATTRS = ("data-srcset", "data-lazy-srcset", "data-original-srcset", "srcset")
 IMAGE_URL = re.compile(r"""(?:https?:)?//[^\s"'<>\\]+?\.(?:jpe?g|png|gif|webp|avif|bmp|tiff?)\b[^\s"'<>\\]*""", re.I)
 _PLACEHOLDER = re.compile(
-    r"(?:^data:|blank\.(?:gif|png)|spacer\.gif|transparent\.(?:gif|png)|pixel\.(?:gif|png)|"
+    r"(?:^data:|blank\.(?:gif|png|jpe?g|svg)|spacer\.gif|transparent\.(?:gif|png)|pixel\.(?:gif|png)|"
+    r"/(?:trans|clear|1px|1x1)\.(?:gif|png)|"
     r"placeholder|lazy[-_]?load|loading\.gif|/1x1\.|grey\.gif|gray\.gif|empty\.(?:gif|png))",
     re.I,
 )
@@ -33,7 +34,7 @@ _TRACKER = re.compile(
 )
 # Words one of which every match of the patterns above contains: a cheap test first.
 _PLACEHOLDER_HINTS = ("data:", "blank", "spacer", "transparent", "pixel", "placeholder", "lazy", "loading",
-                      "1x1", "grey", "gray", "empty")
+                      "1x1", "grey", "gray", "empty", "/trans.", "/clear.", "/1px.")
 _TRACKER_HINTS = ("facebook", "doubleclick", "analytics", "googleads", "scorecard", "quantserve", "pixel",
                   "beacon", "track", "imrworldwide", "stats.", "/b/ss/", "bing", "adsrvr", "count")
 
@@ -50,6 +51,7 @@ def _is_tracker(url: str) -> bool:
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _INT = re.compile(r"^\s*(\d+)")
+_W_DESCRIPTOR = re.compile(r"\s(\d+)w\b")
 TINY_SIDE = 10  # every declared side at or below this: an icon, bullet or spacer (the image stage judges the rest)
 
 
@@ -59,6 +61,20 @@ def declared_size(attrs: dict[str, str | None], key: str) -> int | None:
         return None
     m = _INT.match(value)
     return int(m.group(1)) if m else None
+
+
+def declared_extent(attrs: dict[str, str | None], extra_srcsets: Sequence[str] | None = None) -> int:
+    """The largest side the markup declares for an <img> (width/height attributes, else the widest
+    srcset ``w`` candidate); 0 when it says nothing."""
+    sides = [side for side in (declared_size(attrs, "width"), declared_size(attrs, "height")) if side]
+    if sides:
+        return max(sides)
+    widest = 0
+    for value in [*(attrs.get(k) for k in _SRCSET_ATTRS), *(extra_srcsets or ())]:
+        if value and "w" in value:
+            for m in _W_DESCRIPTOR.finditer(value):
+                widest = max(widest, int(m.group(1)))
+    return widest
 
 
 def is_hidden(attrs: dict[str, str | None]) -> bool:
@@ -75,12 +91,10 @@ def candidate_urls(attrs: dict[str, str | None], max_width: int, extra_srcsets: 
     """
     width = declared_size(attrs, "width")
     out: list[str] = []
-    for key in _SRCSET_ATTRS:
-        value = attrs.get(key)
-        if value and not value.lstrip().startswith("data:"):
-            out.extend(u for u in ranked_srcset(value, max_width, width) if not _is_placeholder(u))
-    for srcset in extra_srcsets:  # <picture><source srcset>
-        out.extend(u for u in ranked_srcset(srcset, max_width, width) if not _is_placeholder(u))
+    srcsets = [v for v in (attrs.get(key) for key in _SRCSET_ATTRS) if v and not v.lstrip().startswith("data:")]
+    for value in (*srcsets, *extra_srcsets):  # (extra: <picture><source srcset>)
+        ranked = ranked_srcset(value, max_width, width)
+        out.extend(u for u in ranked if not _is_placeholder(u)) if _is_placeholder(value) else out.extend(ranked)
     for key in _SRC_ATTRS:
         value = attrs.get(key)
         if value:
@@ -89,20 +103,41 @@ def candidate_urls(attrs: dict[str, str | None], max_width: int, extra_srcsets: 
                 out.extend(m.group(0) for m in IMAGE_URL.finditer(value))
             elif value and not _is_placeholder(value):
                 out.append(value)
-    if not out:
-        for key, value in attrs.items():  # any other lazy attribute holding a URL or JSON with one
-            if value and key.startswith("data-") and key not in _SRC_ATTRS and key not in _SRCSET_ATTRS:
-                m = IMAGE_URL.search(value)
-                if m:
-                    out.append(m.group(0))
-                    break
+    if not out and (other := _other_lazy_url(attrs)):
+        out.append(other)
     return list(dict.fromkeys(out))
 
 
 def pick_url(attrs: dict[str, str | None], max_width: int, extra_srcsets: Sequence[str] = ()) -> str | None:
-    """The best real URL of an <img> (or None): srcset (best fit), lazy attributes, JSON blobs, src."""
-    urls = candidate_urls(attrs, max_width, extra_srcsets)
-    return urls[0] if urls else None
+    """The best real URL of an <img> (or None): srcset (best fit), lazy attributes, JSON blobs, src.
+    (The first of `candidate_urls`, found without looking further.)"""
+    width = declared_size(attrs, "width")
+    srcsets = [v for v in (attrs.get(key) for key in _SRCSET_ATTRS) if v and not v.lstrip().startswith("data:")]
+    for value in (*srcsets, *extra_srcsets):
+        for url in ranked_srcset(value, max_width, width):
+            if not _is_placeholder(url):
+                return url
+    for key in _SRC_ATTRS:
+        value = attrs.get(key)
+        if value:
+            value = value.strip()
+            if value[:1] in "{[":
+                m = IMAGE_URL.search(value)
+                if m:
+                    return m.group(0)
+            elif value and not _is_placeholder(value):
+                return value
+    return _other_lazy_url(attrs)
+
+
+def _other_lazy_url(attrs: dict[str, str | None]) -> str | None:
+    """A URL in any other data- attribute (a lazy loader's own name, a JSON blob)."""
+    for key, value in attrs.items():
+        if value and key.startswith("data-") and key not in _SRC_ATTRS and key not in _SRCSET_ATTRS:
+            m = IMAGE_URL.search(value)
+            if m:
+                return m.group(0)
+    return None
 
 
 def has_data_uri(attrs: dict[str, str | None]) -> bool:
@@ -126,3 +161,22 @@ def attribute_rejection(attrs: dict[str, str | None]) -> str | None:
 def url_rejection(url: str) -> str | None:
     """"image.tracking_pixel" for the URLs of known trackers and counters, else None."""
     return "image.tracking_pixel" if _is_tracker(url) else None
+
+
+_LOGO = re.compile(r"logo|print-?only|visible-print|show-for-print", re.I)
+_VIDEO = re.compile(r"video|player|vjs-|jwplayer|brightcove|youtube|vimeo|poster", re.I)
+VIDEO_ANCESTORS = 4  # boxes up from an image whose class may say it is a video's poster
+
+
+def furniture_rejection(attrs: dict[str, str | None], url: str, classes: list[str]) -> str | None:
+    """Why an image outside any <figure> is site furniture, not the article's picture:
+    ``image.logo`` (a site or print logo: its file name, alt, class or id says so) or
+    ``image.video_poster`` (the still of a video player; `classes` are the classes of the
+    boxes around it, innermost first). None for anything else."""
+    own = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+    name = url.split("?", 1)[0].rsplit("/", 1)[-1]
+    if _LOGO.search(f"{own} {name} {attrs.get('alt') or ''}"):
+        return "image.logo"
+    if _VIDEO.search(" ".join((own, *classes))):
+        return "image.video_poster"
+    return None

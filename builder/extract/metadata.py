@@ -10,8 +10,9 @@ from builder.extract.urls import resolve
 _ROBOTS_NAMES = ("robots", "googlebot", "bingbot", "ccbot")
 
 
-def page_metadata(tree, url: str) -> tuple[dict[str, Any], str]:
-    """(metadata, base URL for resolving links) of a parsed page."""
+def page_metadata(tree, url: str, base_in_body: bool = True) -> tuple[dict[str, Any], str]:
+    """(metadata, base URL for resolving links) of a parsed page. `base_in_body`: whether a
+    <base> may sit outside <head> (False when the markup has no "<base" at all: saves a search)."""
     meta: dict[str, Any] = {}
     head = tree.head
     html = tree.root
@@ -19,12 +20,16 @@ def page_metadata(tree, url: str) -> tuple[dict[str, Any], str]:
         lang = (html.attrs.get("lang") or html.attrs.get("xml:lang") or "").strip()
         if lang:
             meta["lang"] = lang.lower()
+    # As browsers do: the first <base> with an href, wherever it is (a CMS may print one in
+    # the body), resolved against the page URL; later ones are ignored.
     base_url = url
+    base = head.css_first("base[href]") if head is not None else None
+    if base is None and base_in_body:
+        base = tree.css_first("base[href]")
+    if base is not None:
+        base_url = resolve(base.attrs.get("href") or "", url) or url
     robots: list[str] = []
     if head is not None:
-        base = head.css_first("base[href]")
-        if base is not None:
-            base_url = resolve(base.attrs.get("href") or "", url) or url
         title = head.css_first("title")
         if title is not None and (text := " ".join(title.text().split())):
             meta["title"] = text

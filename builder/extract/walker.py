@@ -67,6 +67,20 @@ class ImageItem:
     box: int
     node: ImageNode | None  # None: dropped for `reason`
     reason: str = ""
+    link: int = 0  # inside a link: LINK_TO_IMAGE (a lightbox, a file page) or LINK_TO_PAGE
+    figure: bool = False  # inside a <figure>
+    # The <img> attributes and <picture> sources, for the work done only for images the content
+    # selector keeps (finish_image): every candidate URL, furniture checks.
+    attrs: dict[str, str | None] = field(default_factory=dict)
+    sources: tuple[str, ...] = ()
+
+    def size(self) -> int:
+        """The largest width or height the markup declares (attributes, srcset); 0: unknown."""
+        return img.declared_extent(self.attrs, self.sources)
+
+
+LINK_TO_IMAGE, LINK_TO_PAGE = 1, 2
+_IMAGE_HREF = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg|tiff?|bmp)(?:$|[?#])", re.I)
 
 
 @dataclass
@@ -151,7 +165,10 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
     buf_link = 0
     cur = 0
     link_depth = pre_depth = noscript_depth = 0
+    link_kinds: list[int] = []  # LINK_TO_IMAGE / LINK_TO_PAGE of the links we are inside
+    link_hrefs: list[str] = []
     picture_sources: list[str] | None = None
+    picture_start = 0  # items before the current <picture>
     figure_starts: list[int] = []
     stack: list[tuple[object, int, int]] = []  # (node, exit flags, box to return to)
     checked = 0
@@ -188,8 +205,11 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
 
     def add_image(attrs: dict) -> None:
         reason = img.attribute_rejection(attrs)
-        urls = img.candidate_urls(attrs, max_srcset_width, picture_sources or ())
-        url = urls[0] if urls else None
+        if picture_sources and reason in ("image.tracking_pixel", "image.tiny"):
+            reason = ""  # the 1x1 placeholder <img> of a <picture>: its <source>s say what is shown
+        url = img.pick_url(attrs, max_srcset_width, picture_sources or ())
+        if url is None and link_kinds and link_kinds[-1] == LINK_TO_IMAGE:
+            url = link_hrefs[-1]  # a placeholder inside a lightbox link: the link names the picture
         absolute = resolve(url, base_url) if url else None
         if absolute is None:
             if not reason:
@@ -202,13 +222,9 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
         if reason:
             item = ImageItem(cur, None, reason)
         else:
-            node = ImageNode(absolute, alt=" ".join((attrs.get("alt") or "").split()))
-            if len(urls) > 1:
-                others = (resolve(u, base_url) for u in urls[1:])
-                node.candidates = list(dict.fromkeys([absolute, *(u for u in others if u)]))
-            else:
-                node.candidates = [absolute]
-            item = ImageItem(cur, node)
+            image = ImageNode(absolute, alt=" ".join((attrs.get("alt") or "").split()))
+            item = ImageItem(cur, image, link=link_kinds[-1] if link_kinds else 0, figure=bool(figure_starts),
+                             attrs=attrs, sources=tuple(picture_sources or ()))
         if noscript_depth and items and isinstance(items[-1], ImageItem) and not "".join(buf).strip():
             # <noscript> right after a lazy image: the same picture, spelled for script-less readers.
             if items[-1].node is None and item.node is not None:
@@ -239,7 +255,11 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
                     cur = back
                 if flags & _LINK:
                     link_depth -= 1
+                    link_kinds.pop()
+                    link_hrefs.pop()
                 if flags & _PICTURE:
+                    if picture_sources and not any(isinstance(i, ImageItem) for i in items[picture_start:]):
+                        add_image({})  # <source>s whose <img> a script adds
                     picture_sources = None
                 if flags & _PRE:
                     pre_depth -= 1
@@ -288,7 +308,8 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
             continue
         if kind == _SOURCE:
             if picture_sources is not None:
-                srcset = node.attrs.get("srcset") or node.attrs.get("data-srcset")
+                # (data-srcset first: lazy loaders leave a placeholder in srcset)
+                srcset = node.attrs.get("data-srcset") or node.attrs.get("srcset")
                 if srcset:
                     picture_sources.append(srcset)
             node = node.next
@@ -350,9 +371,13 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
                 flags |= _FIGURE
         elif kind == _A:
             link_depth += 1
+            href = node.attributes.get("href") or ""
+            link_kinds.append(LINK_TO_IMAGE if _IMAGE_HREF.search(href) else LINK_TO_PAGE)
+            link_hrefs.append(href)
             flags = _LINK
         elif kind == _PICTURE_TAG:
             picture_sources = []
+            picture_start = len(items)
             flags = _PICTURE
         elif kind == _NOSCRIPT_TAG:
             noscript_depth += 1
@@ -379,6 +404,32 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
         node = child
     flush()
     return result
+
+
+def finish_image(item: ImageItem, boxes: list[Box], base_url: str, max_srcset_width: int) -> str | None:
+    """For an image the article keeps: its other candidate URLs, and why it is site furniture
+    (a stats reason) or None."""
+    node = item.node
+    if node is None:
+        return item.reason
+    if not item.figure:
+        reason = img.furniture_rejection(item.attrs, node.src, _box_classes(boxes, item.box, img.VIDEO_ANCESTORS))
+        if reason:
+            return reason
+    if not node.candidates:
+        urls = img.candidate_urls(item.attrs, max_srcset_width, item.sources)
+        resolved = (resolve(u, base_url) for u in urls)
+        node.candidates = list(dict.fromkeys([node.src, *(u for u in resolved if u)]))
+    return None
+
+
+def _box_classes(boxes: list[Box], b: int, depth: int) -> list[str]:
+    """The classes of box `b` and up to `depth - 1` boxes above it."""
+    out = []
+    while b > 0 and len(out) < depth:
+        out.append(boxes[b].klass)
+        b = boxes[b].parent
+    return out
 
 
 def _figure_without_img(figure, items: list, start: int, box: int, base_url: str) -> None:
