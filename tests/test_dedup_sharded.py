@@ -15,9 +15,9 @@ import pytest
 
 from filters.dedup import DedupConfig, DedupPasses
 from filters.dedup.grouping import bucket_bounds
-from filters.dedup.merges import load_remap
 from filters.dedup.plan import load_plan
 from filters.dedup.reduce import plan_reduce, reduce_bucket
+from filters.dedup.remap import load_remap
 from tests.support.dedup_corpus import mixed_documents, partitions_of, read_decisions
 
 REPO = Path(__file__).resolve().parent.parent

@@ -41,6 +41,7 @@ from filters.dedup.grouping import (
 from filters.dedup.perceptual import chunk_keys, close_pairs, sorted_rows
 from filters.dedup.plan import ReducePlan
 from filters.dedup.ranking import DocumentTable
+from filters.dedup.remap import load_remap
 
 MB = 1024 * 1024
 _VERIFY_CHUNK = 16384
@@ -181,8 +182,6 @@ def _band_candidates(plan: ReducePlan, index: int, out: Path, counts: dict[str, 
 # ---------------------------------------------------------------------------- images
 def images_task(plan: ReducePlan, index: int, out: Path) -> dict[str, Any]:
     """Image identities of this bucket in more than `max_documents` documents alive after URL dedup."""
-    from filters.dedup.merges import load_remap
-
     lo, hi, memory = _bucket(plan, index)
     src, dst = load_remap(plan)
     runs = map_runs(plan, "identities")

@@ -34,15 +34,6 @@ from filters.dedup.union_find import cluster_roots
 COUNTS_FILE = "counts.json"
 
 
-def load_remap(plan: ReducePlan) -> tuple[np.ndarray, np.ndarray]:
-    """(identity, cluster's identity) of every clustered pHash, sorted by the first; empty when none."""
-    path = plan.merged_dir("keys") / "remap.npy"
-    if not path.is_file():
-        return np.zeros(0, np.uint64), np.zeros(0, np.uint64)
-    table = np.load(path)
-    return table[0], table[1]
-
-
 def task_counts(plan: ReducePlan, step: str) -> list[dict[str, Any]]:
     return [read_json(folder / COUNTS_FILE) for folder in plan.task_dirs(step)]
 

@@ -24,6 +24,7 @@ from filters.dedup.drops import DOC_PASSES, Drops
 from filters.dedup.grouping import group_starts, save_run
 from filters.dedup.perceptual import phash_identity
 from filters.dedup.plan import ReducePlan
+from filters.dedup.remap import load_remap
 from filters.dedup.shingles import splitmix64
 from filters.dedup.store import DECISIONS_DIR
 
@@ -34,8 +35,6 @@ FREQUENT, REPEAT = 1, 2
 
 def image_identities(plan: ReducePlan, p: int) -> tuple[pa.Table, np.ndarray, np.ndarray]:
     """Partition p's images (file order), the global document of each, and its identity."""
-    from filters.dedup.merges import load_remap
-
     part = plan.partitions[p]
     t = pq.read_table(part.folder / "images.parquet", columns=["doc", "ordinal", "key", "phash", "has_phash"])
     doc = t.column("doc").to_numpy().astype(np.int64) + part.offset
