@@ -8,7 +8,7 @@ from pathlib import Path
 
 from builder.cli import main
 from builder.errors import ConfigError, LoomError, OutputBusy, OutputError, SourceError, UsageError
-from tests.support.architecture import modules
+from tests.support.architecture import modules, parse
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -22,7 +22,7 @@ def _roots_outside_loom_error() -> list[str]:
     """Public exception classes whose only bases are Python's own exceptions (read from the source)."""
     found = []
     for name, path in modules(REPO).items():
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        for node in parse(path).body:
             if (isinstance(node, ast.ClassDef) and not node.name.startswith("_") and node.bases
                     and all(_builtin_exception(b) for b in node.bases)):
                 found.append(f"{name}.{node.name}")

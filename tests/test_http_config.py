@@ -12,7 +12,7 @@ from builder.config import parse_config
 from builder.errors import ConfigError
 from builder.net.config import FetchConfig, HttpClientConfig
 from builder.sources.config import CrawlFetchConfig, RemoteConfig
-from tests.support.architecture import modules
+from tests.support.architecture import modules, parse
 
 REPO = Path(__file__).resolve().parent.parent
 BAD = {"allow_networks": ["not-a-net"], "user_agent": "Mozilla/5.0"}
@@ -53,6 +53,6 @@ def test_each_use_keeps_its_own_defaults_on_the_shared_section():
 
 def test_retry_status_is_defined_once():
     defined = [name for name, path in modules(REPO).items()
-               for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+               for node in ast.walk(parse(path))
                if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "RETRY_STATUS" for t in node.targets)]
     assert defined == ["builder.net.config"]

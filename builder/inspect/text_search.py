@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
+from builder.errors import LoomError
 from builder.inspect.corpus_index import KEPT, REJECTS, CorpusIndex, removal_records
 
 MAX_RESULTS = 10_000  # matches kept per query: enough to page through, bounded for "the"
@@ -35,7 +36,7 @@ _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 _TABLES = {KEPT: "kept", REJECTS: "rejects"}
 
 
-class TextQueryError(ValueError):
+class TextQueryError(LoomError, ValueError):
     """A query FTS5 cannot run (shown to the user as a note, not an error page)."""
 
 

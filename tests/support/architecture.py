@@ -14,6 +14,7 @@ import ast
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 PACKAGES = ("builder", "filters")
@@ -26,6 +27,16 @@ class Import:
     name: str | None  # the name imported (`from target import name`), None for `import target`
     line: int
     type_only: bool  # under `if TYPE_CHECKING:`: no import at run time
+
+
+@cache
+def _parse(path: Path, mtime: float) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), str(path))
+
+
+def parse(path: Path) -> ast.Module:
+    """The module's syntax tree (parsed once per version of the file)."""
+    return _parse(path, path.stat().st_mtime)
 
 
 def module_name(root: Path, path: Path) -> str:
@@ -57,7 +68,7 @@ def _walk(tree: ast.AST, type_only: bool = False) -> Iterator[tuple[ast.AST, boo
 
 
 def imports_of(root: Path, name: str, path: Path, known: dict[str, Path]) -> list[Import]:
-    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    tree = parse(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     out = []
     for node, type_only in _walk(tree):
@@ -165,7 +176,7 @@ def private_attribute_uses(root: Path) -> list[tuple[str, int, str]]:
     known = modules(root)
     found = []
     for name, path in known.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        tree = parse(path)
         imported = {a.asname or a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
                     for a in n.names}
         for node in ast.walk(tree):
