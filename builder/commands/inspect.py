@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -49,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         server = make_server(app, args.host, args.port, quiet=not args.verbose)
     except OSError as exc:
+        app.close()
         print(f"loom inspect: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
     host, port = server.server_address[:2]
@@ -57,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
     shown = f"[{host}]" if ":" in str(host) else host
     print(f"serving {out_dir} at http://{shown}:{port}/ (Ctrl-C to stop)", flush=True)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it like Ctrl-C: the text index is removed
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -65,3 +70,7 @@ def run(args: argparse.Namespace) -> int:
         server.server_close()
         app.close()  # removes the temporary text index
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
