@@ -9,7 +9,7 @@ from builder.config import parse_config
 from builder.context import RunContext
 from builder.errors import SourceError
 from builder.sources import build_sources
-from builder.sources.warc import _iter_records
+from builder.sources.warc_records import iter_records
 from tests.support.http_server import LoopbackServer
 from tests.test_sources_remote_warc import LOOPBACK, ranged
 
@@ -48,8 +48,9 @@ def test_every_real_archive_reads_the_same_over_http(shared_dir):
 def test_common_crawl_excerpt_by_pointers(shared_dir, tmp_path):
     root = shared_dir / "corpus/warc"
     rel = "resiliparse/warcfile.warc.gz"  # a Common Crawl excerpt
-    rows = [(r.url, r.offset, r.length) for r in _iter_records(root / rel, read_pages=False, max_payload=0)
-            if r.rec_type == "response"]
+    with open(root / rel, "rb") as fh:
+        rows = [(r.url, r.offset, r.length) for r in iter_records(fh, read_pages=False, max_payload=0)
+                if r.rec_type == "response"]
     table = tmp_path / "pointers.csv"
     table.write_text("url,warc_filename,warc_record_offset,warc_record_length\n"
                      + "".join(f"{u},{rel},{o},{n}\n" for u, o, n in rows))

@@ -22,7 +22,7 @@ from builder.partition_tasks import build_partition
 from builder.run_output import RunOutput
 from builder.sources import build_sources
 from builder.sources.remote import RemoteError, RemoteReader
-from builder.sources.warc import _iter_records
+from builder.sources.warc_records import iter_records
 from builder.tasks import BuildTask
 from tests.factories import image_bytes
 from tests.support.http_server import LoopbackServer, static
@@ -166,9 +166,10 @@ def test_fsspec_url_is_read_like_a_local_file(warc_file):
 
 
 def pointers(warc: Path) -> list[dict]:
-    return [{"url": r.url, "warc_filename": f"crawl-data/{warc.name}", "warc_record_offset": r.offset,
-             "warc_record_length": r.length}
-            for r in _iter_records(warc, read_pages=False, max_payload=0) if r.url.endswith(".html")]
+    with open(warc, "rb") as fh:
+        return [{"url": r.url, "warc_filename": f"crawl-data/{warc.name}", "warc_record_offset": r.offset,
+                 "warc_record_length": r.length}
+                for r in iter_records(fh, read_pages=False, max_payload=0) if r.url.endswith(".html")]
 
 
 def write_table(rows: list[dict], path: Path) -> Path:

@@ -28,8 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--strict", action="store_true",
                         help="exit with status 1 when a partition failed, the output is empty or kept under "
-                        "shards.min_kept_share of the documents, or validation could not run "
-                        "(default: report it and exit 0)")
+                        "shards.min_kept_share of the documents, validation could not run, or an input "
+                        "archive was damaged (default: report it and exit 0)")
 
 
 def _config_output(config: LoomConfig) -> str:
@@ -71,5 +71,10 @@ def run(args: argparse.Namespace) -> int:
     alarms = run_alarms(summary.stats, summary.samples, config.shards.min_kept_share)
     print_alarms(alarms, summary.stats, sys.stdout, args.strict)
     if args.strict and (summary.failed or alarms or validation_skipped):
+        return 1
+    damaged = summary.stats.counts.get("archive.damaged", 0)
+    if args.strict and damaged:  # records were lost to damage: a strict run is not a success
+        print(f"loom: {damaged} damaged stretch(es) in the input archives (see stats.json errors); "
+              "failing because of --strict", file=sys.stderr)
         return 1
     return status

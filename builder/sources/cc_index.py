@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from warcio.archiveiterator import ArchiveIterator
-
 from builder.context import RunContext
 from builder.errors import SourceError
 from builder.sources.base import Source
@@ -33,7 +31,8 @@ from builder.sources.files import expand_paths
 from builder.sources.page import Page
 from builder.sources.partition import Partition, partition_id
 from builder.sources.remote import RemoteError, RemoteReader, expand_remote, is_remote, url_name
-from builder.sources.warc import WarcSource, _Record, record_from_warcio
+from builder.sources.warc_pages import page_from_record
+from builder.sources.warc_records import Damage, WarcRecord, iter_records
 
 log = logging.getLogger(__name__)
 
@@ -132,14 +131,19 @@ def join_prefix(prefix: str, filename: str) -> str:
     return prefix.rstrip("/") + "/" + filename.lstrip("/")
 
 
-def parse_record(data: bytes, location: str, pointer: Pointer, max_bytes: int) -> _Record:
-    """The single WARC record held in `data` (raises on garbage)."""
+def parse_record(data: bytes, pointer: Pointer, max_bytes: int) -> WarcRecord:
+    """The single WARC record held in `data` (raises ValueError on garbage or a damaged record)."""
     # warcio is lenient: bytes from the middle of a record can parse as an odd ARC record.
     if not data.startswith((b"\x1f\x8b", b"WARC/", b"http://", b"https://")):
         raise ValueError("the range does not start a record (wrong or stale offset)")
-    for record in ArchiveIterator(io.BytesIO(data), arc2warc=True):
-        return record_from_warcio(record, pointer.offset, pointer.length, True, max_bytes, pointer.url or "")
-    raise ValueError("no WARC record in the range")
+    damages: list[Damage] = []
+    for rec in iter_records(io.BytesIO(data), read_pages=True, max_payload=max_bytes, on_damage=damages.append):
+        if damages and damages[0].offset == 0:
+            break
+        rec.offset, rec.length = pointer.offset, pointer.length
+        rec.url = rec.url or pointer.url or ""
+        return rec
+    raise ValueError(damages[0].reason if damages else "no WARC record in the range")
 
 
 @dataclass
@@ -286,15 +290,13 @@ class CcIndexSource(Source):
                 stats.error(str(data))
             return None
         try:
-            rec = parse_record(data, location, pointer, max_bytes)
+            rec = parse_record(data, pointer, max_bytes)
         except Exception as exc:  # warcio raises many kinds on garbage: the pointer is wrong or stale
             stats.drop("record.unreadable")
             if len(stats.errors) < 100:
                 stats.error(f"{location} @{pointer.offset}: not a WARC record: {exc}")
             return None
-        page = WarcSource._to_page(rec, location, max_bytes, stats)  # type: ignore[arg-type]
+        page = page_from_record(rec, location, max_bytes, stats, source=self.type)
         if page is not None:
-            if page.provenance is not None:
-                page.provenance.source = self.type
             stats.count("record.out")
         return page

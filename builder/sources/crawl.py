@@ -40,7 +40,7 @@ from builder.sources.config import CrawlSourceConfig
 from builder.sources.crawl_links import host_of, in_scope, looks_binary, normalise_url, page_links
 from builder.sources.page import Page
 from builder.sources.partition import Partition, partition_id
-from builder.sources.warc import HTML_TYPES, _looks_like_html, _media_type
+from builder.sources.warc_records import HTML_TYPES, looks_like_html, media_type
 from builder.sources.warc_writer import CrawlWarcWriter, Exchange, Written, payload_digest
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ def _not_html_check(token: str):
     """Refuse a response before its body is read: a declared non-HTML type, or X-Robots-Tag noai."""
 
     def check(status: int, headers: Mapping[str, str], items: list[tuple[str, str]]) -> str | None:
-        media = _media_type(headers.get("content-type"))
+        media = media_type(headers.get("content-type"))
         if media and media not in HTML_TYPES:
             return "not_html"
         if "noai" in directives_for([v for k, v in items if k.lower() == "x-robots-tag"], token):
@@ -258,8 +258,8 @@ class _Crawl:
             stats.drop(f"record.{result.error}")
             return None
         self.seen.add(final_key)
-        media = _media_type(result.headers.get("content-type"))
-        if media not in HTML_TYPES and not _looks_like_html(result.body):
+        media = media_type(result.headers.get("content-type"))
+        if media not in HTML_TYPES and not looks_like_html(result.body):
             stats.drop("record.not_html")
             return None
         self.pages[final_key] = (payload_digest(result.body), written)

@@ -14,15 +14,14 @@ import logging
 from collections import deque
 from typing import TYPE_CHECKING, Iterator
 
-from warcio.archiveiterator import ArchiveIterator
-
 from builder.context import RunContext
 from builder.errors import SourceError
 from builder.images.archive_index import ArchiveImageIndex
 from builder.sources.page import Page
 from builder.sources.partition import Partition, partition_id
 from builder.sources.remote import RemoteError, RemoteReader, expand_remote, is_remote, url_name
-from builder.sources.warc import _is_plausible, _iter_records, _media_type
+from builder.sources.warc_pages import page_from_record
+from builder.sources.warc_records import media_type, read_archive, read_payload
 
 if TYPE_CHECKING:
     from builder.sources.warc import WarcSource
@@ -67,10 +66,7 @@ class RemoteImageArchive:
         if found is None:
             return None
         try:
-            data = self.reader.read_range(self.url, *found.location)
-            for record in ArchiveIterator(io.BytesIO(data), arc2warc=True):
-                headers = {k.lower(): v for k, v in record.http_headers.headers} if record.http_headers else {}
-                return record.content_stream().read(), headers
+            return read_payload(io.BytesIO(self.reader.read_range(self.url, *found.location)))
         except Exception as exc:  # a damaged record or a failed request: the image stage fetches live
             log.warning("%s: cannot read archived image %s: %s", self.url, url, exc)
         return None
@@ -88,56 +84,23 @@ def read_remote_warc(source: WarcSource, url: str, ctx: RunContext) -> Iterator[
     archive = RemoteImageArchive(reader, url)
     ctx.image_archive = archive
     pending: deque[tuple[int, Page]] = deque()
+    max_bytes = source.loom_config.extract.max_page_bytes
     n_read = 0
     try:
-        for rec in _checked_records(url, reader, archive, source.loom_config.extract.max_page_bytes, ctx):
-            n_read += 1
-            page = source._to_page(rec, url, source.loom_config.extract.max_page_bytes,  # type: ignore[arg-type]
-                                   ctx.stats)
-            if page is not None:
-                ctx.stats.count("record.out")
-                pending.append((n_read, page))
-            while pending and pending[0][0] <= n_read - LOOKAHEAD_RECORDS:
-                yield pending.popleft()[1]
+        with reader.open(url) as stream:
+            for rec in read_archive(stream, url, ctx.stats, read_pages=True, max_payload=max_bytes):
+                n_read += 1
+                if archive.add(rec.rec_type, rec.url, media_type(rec.content_type), rec.status, rec.offset,
+                               rec.length, rec.digest, rec.refers_to):
+                    ctx.stats.count("archive.images_indexed")
+                page = page_from_record(rec, url, max_bytes, ctx.stats)
+                if page is not None:
+                    ctx.stats.count("record.out")
+                    pending.append((n_read, page))
+                while pending and pending[0][0] <= n_read - LOOKAHEAD_RECORDS:
+                    yield pending.popleft()[1]
     except RemoteError as exc:
         raise SourceError(str(exc)) from None
     for _, page in pending:
         yield page
     # The reader stays open: the image stage may still read archived images through it.
-
-
-def _checked_records(url: str, reader: RemoteReader, archive: RemoteImageArchive, max_bytes: int,
-                     ctx: RunContext) -> Iterator:
-    """The archive's records, images indexed as they pass; damage is counted as for a local archive."""
-    stats = ctx.stats
-    n_records = n_plausible = end = 0
-    with reader.open(url) as stream:
-        records = _iter_records(url, read_pages=True, max_payload=max_bytes, stream=stream)
-        while True:
-            try:
-                rec = next(records)
-            except StopIteration:
-                break
-            except Exception as exc:  # damage, or a connection that broke for good
-                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                if n_plausible == 0:
-                    raise SourceError(f"{url}: cannot read archive: {reason}") from None
-                stats.count("archive.damaged")
-                stats.error(f"{url}: archive damaged after {n_records} records ({reason}); "
-                            "the records before the damage were used")
-                return
-            n_records += 1
-            n_plausible += _is_plausible(rec)
-            end = rec.offset + rec.length
-            stats.count("record.in")
-            if archive.add(rec.rec_type, rec.url, _media_type(rec.content_type), rec.status, rec.offset,
-                           rec.length, rec.digest, rec.refers_to):
-                stats.count("archive.images_indexed")
-            yield rec
-        # As for a local archive: bytes after the last whole record mean it was cut short.
-        size = getattr(getattr(stream, "raw", stream), "size", None)
-        if n_records and isinstance(size, int) and size - end > 16:
-            stats.count("archive.damaged")
-            stats.error(f"{url}: archive damaged after {n_records} records "
-                        f"({size - end} trailing bytes are not a complete record); "
-                        "the records before the damage were used")
