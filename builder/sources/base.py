@@ -31,7 +31,10 @@ class Source:
     def __init__(self, config: Any, index: int, loom_config: LoomConfig) -> None:
         self.config = config  # this source's section of the config
         self.index = index  # its position in `sources:`, recorded in each partition
-        self.loom_config = loom_config
+        self.loom_config = loom_config  # for `resolve` (paths relative to the config file)
+        # The one setting of another stage a source gets, handed over here: a page larger than
+        # extraction accepts is rejected anyway, so a source need not read (or fetch) past it.
+        self.max_page_bytes: int = loom_config.extract.max_page_bytes
 
     def partitions(self) -> list[Partition]:
         """Every unit of work of this input, in a stable order, with stable ids (`partition_id`)."""

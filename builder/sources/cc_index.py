@@ -223,7 +223,7 @@ class CcIndexSource(Source):
         (item,) = partition.items
         table, start, stop = item.split("\t")
         reader = RemoteReader(self.config.remote)
-        max_bytes = self.loom_config.extract.max_page_bytes
+        max_bytes = self.max_page_bytes
         window = 4 * self.config.remote.threads
         pending: deque[tuple[_Batch, Future[bytes] | None]] = deque()
         pointers = read_pointers(table, reader, int(start), int(stop))

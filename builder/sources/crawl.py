@@ -131,7 +131,7 @@ class CrawlSource(Source):
 
     def _fetcher(self) -> Fetcher:
         cfg = self.config
-        max_bytes = cfg.max_page_bytes or self.loom_config.extract.max_page_bytes
+        max_bytes = cfg.max_page_bytes or self.max_page_bytes
         fetch = cfg.fetch.model_copy(update={"max_bytes": max_bytes})
         optout = OptOutList.from_file(self.loom_config.resolve(fetch.optout_file)) if fetch.optout_file else None
         return Fetcher(fetch, optout=optout)

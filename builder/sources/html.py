@@ -83,7 +83,7 @@ class HtmlSource(Source):
 
     def read(self, partition: Partition, ctx: RunContext) -> Iterator[Page]:
         url_map = load_url_map(self.loom_config.resolve(self.config.urls)) if self.config.urls else {}
-        max_bytes = self.loom_config.extract.max_page_bytes
+        max_bytes = self.max_page_bytes
         for item in partition.items:
             path = Path(item)
             ctx.stats.count("record.in")

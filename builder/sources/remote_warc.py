@@ -84,7 +84,7 @@ def read_remote_warc(source: WarcSource, url: str, ctx: RunContext) -> Iterator[
     archive = RemoteImageArchive(reader, url)
     ctx.image_archive = archive
     pending: deque[tuple[int, Page]] = deque()
-    max_bytes = source.loom_config.extract.max_page_bytes
+    max_bytes = source.max_page_bytes
     n_read = 0
     try:
         with reader.open(url) as stream:

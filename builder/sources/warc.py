@@ -118,7 +118,7 @@ class WarcSource(Source):
         ctx.stats.count("archive.images_indexed", len(index))
         if index.revisits:
             ctx.stats.count("archive.image_revisits", index.revisits)
-        max_bytes = self.loom_config.extract.max_page_bytes
+        max_bytes = self.max_page_bytes
         with open(path, "rb") as fh:
             for rec in read_archive(fh, str(path), ctx.stats, read_pages=True, max_payload=max_bytes):
                 page = page_from_record(rec, str(path), max_bytes, ctx.stats)
