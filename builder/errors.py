@@ -6,7 +6,7 @@ kind of failure, or `LoomError` for any failure loom itself reports.
 
     2  the request cannot be carried out as given: a bad config, bad arguments, an output
        that is not loom's or is busy (nothing was written)
-    1  the work ran and something failed: an input could not be read, shards failed validation
+    1  the work ran and something failed: an input could not be read
 """
 
 from __future__ import annotations
@@ -50,7 +50,3 @@ class SourceError(LoomError):
 
     Inside a run it fails that partition only (the others go on).
     """
-
-
-class ValidationFailed(LoomError):
-    """Shards that do not pass validation."""

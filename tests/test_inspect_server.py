@@ -127,9 +127,7 @@ def test_foreign_host_header_refused(port: int) -> None:
 
 def test_command_serves_and_reports(output: Output, tmp_path: Path) -> None:
     """`loom inspect OUT --port 0` prints its URL and serves; `--report` writes report.html."""
-    runner = ("import argparse, sys; from builder.commands import inspect as c; "
-              "p = argparse.ArgumentParser(); c.add_arguments(p); "
-              "sys.exit(c.run(p.parse_args(sys.argv[1:])))")
+    runner = "import sys; from builder.cli import main; sys.exit(main(['inspect', *sys.argv[1:]]))"
     proc = subprocess.Popen([sys.executable, "-c", runner, str(output.path), "--port", "0"], cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

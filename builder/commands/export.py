@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from builder.errors import UsageError
+
 HELP = "export shards to other formats (parquet: OBELICS columns + image bytes)"
 
 
@@ -20,8 +22,7 @@ def run(args: argparse.Namespace) -> int:
     from builder.export.parquet import export_parquet
 
     if not args.shards_dir.exists():
-        print(f"loom export: {args.shards_dir} does not exist", file=sys.stderr)
-        return 2
+        raise UsageError(f"export: {args.shards_dir} does not exist")
     result = export_parquet(args.shards_dir, args.out_dir, args.rows_per_group)
     print(f"exported {result.rows} document(s), {result.images} image(s) to {len(result.files)} "
           f"Parquet file(s) in {args.out_dir}")

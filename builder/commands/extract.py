@@ -9,6 +9,8 @@ import sys
 import zlib
 from pathlib import Path
 
+from builder.errors import UsageError
+
 HELP = "extract HTML files into ordered text+image document JSON"
 
 
@@ -45,8 +47,7 @@ def run(args: argparse.Namespace) -> int:
         print("loom extract: --url given for several files; every page gets that URL", file=sys.stderr)
     to_stdout = args.out is None and len(args.files) == 1
     if args.out is None and not to_stdout:
-        print("loom extract: several files need --out DIR", file=sys.stderr)
-        return 2
+        raise UsageError("extract: several files need --out DIR")
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
     failures = 0

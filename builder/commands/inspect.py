@@ -9,6 +9,8 @@ import threading
 import time
 from pathlib import Path
 
+from builder.errors import UsageError
+
 HELP = "browse an output folder (dashboard, documents, rejects) in a local read-only web viewer"
 
 
@@ -26,14 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     out_dir: Path = args.out_dir
     if not out_dir.is_dir():
-        print(f"loom inspect: {out_dir}: not a folder", file=sys.stderr)
-        return 2
+        raise UsageError(f"inspect: {out_dir}: not a folder")
     from builder.output_guard import is_loom_output
 
     if not is_loom_output(out_dir) and not any(out_dir.glob("*.tar")):  # an empty dashboard helps nobody
-        print(f"loom inspect: {out_dir} is not a loom output (no manifest.json, no _loom/run.json, no "
-              "shards): pass the folder `loom run` wrote (its --out, or the config's `output`)", file=sys.stderr)
-        return 2
+        raise UsageError(f"inspect: {out_dir} is not a loom output (no manifest.json, no _loom/run.json, no "
+                         "shards): pass the folder `loom run` wrote (its --out, or the config's `output`)")
     if args.report:
         from builder.inspect.report import write_report
 

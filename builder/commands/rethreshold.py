@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from builder.errors import UsageError
+
 HELP = "re-apply the quality filters with new thresholds to shards, reusing their stored scores"
 
 
@@ -29,8 +31,7 @@ def run(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     if args.out.resolve() == args.shards.resolve():
-        print("loom rethreshold: --out must differ from the input shards", flush=True)
-        return 2
+        raise UsageError("rethreshold: --out must differ from the input shards")
     check_writable_folder(args.out, "rethreshold", "--out")  # never into a folder of the user's own files
     ctx = RunContext(config=config)
     args.out.mkdir(parents=True, exist_ok=True)  # the writer creates it only once a shard is written

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-from builder.errors import EXIT_FAILED, EXIT_USAGE
+from builder.errors import EXIT_FAILED, UsageError
 
 HELP = "check shards (integrity, Idefics2 processor, training steps, generation); exit 1 on failure"
 
@@ -57,8 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from builder.validate.run import validate_output
 
     if not args.shards_dir.is_dir():
-        print(f"loom validate: {args.shards_dir} is not a folder", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"validate: {args.shards_dir} is not a folder")
     if not args.report_dir and not is_loom_output(args.shards_dir):  # never validation/ in a user's folder
         raise OutputError(f"validate: {args.shards_dir} is not a loom output (no _loom/run.json or loom "
                               "manifest.json), so validation/ is not written into it; pass --report-dir DIR")
