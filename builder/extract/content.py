@@ -107,7 +107,8 @@ def _attempt(walked: WalkResult, chrome_level: int, clean: bool) -> Items:
         # Picture blocks between two parts of the article belong to it, and so does one right
         # before it (the lead picture above the text).
         chosen = [b for b in siblings if region[b]]
-        lead = [b for b in siblings if b < chosen[0] and (boxes[b].text or boxes[b].images)][-1:]
+        lead = _lead_picture(boxes, [b for b in siblings if b < chosen[0] and (boxes[b].text or boxes[b].images)],
+                             chrome)
         for b in siblings:
             if region[b] or chrome[b] or not _picture_block(boxes[b]):
                 continue
@@ -138,6 +139,21 @@ def _attempt(walked: WalkResult, chrome_level: int, clean: bool) -> Items:
         ):
             out.append(item)  # (or loose text beside the article box, inside its parent)
     return out
+
+
+LEAD_REACH = 3  # boxes before the article's text searched for its lead picture
+
+
+def _lead_picture(boxes: list[Box], before: list[int], chrome: list[bool]) -> list[int]:
+    """The picture block just before the article's text, over the share bars, dates and bylines
+    that often sit between a lead picture and the text; not over prose (then it is not the lead)."""
+    for b in reversed(before[-LEAD_REACH:]):
+        box = boxes[b]
+        if _picture_block(box) and not chrome[b]:
+            return [b]
+        if box.text - box.link > 200:
+            break
+    return []
 
 
 def _pictures_inside(items: Items, boxes: list[Box], keep: list[bool], region_parent: int) -> set[int]:

@@ -29,14 +29,14 @@ _PLACEHOLDER = re.compile(
 _TRACKER = re.compile(
     r"(?:facebook\.com/tr|doubleclick\.net|google-analytics\.com|googleadservices|scorecardresearch|"
     r"quantserve|/pixel(?:\.gif|\.png|/|\?)|[/.]beacon\b|/tracking?/|imrworldwide|\bpixel\.wp\.com|"
-    r"stats\.wordpress\.com|analytics\.|/b/ss/|bat\.bing\.com|adsrvr|/count(?:er)?\.gif)",
+    r"stats\.wordpress\.com|analytics\.|/b/ss/|bat\.bing\.com|adsrvr|/count(?:er)?\.gif|matomo\.php|piwik\.php)",
     re.I,
 )
 # Words one of which every match of the patterns above contains: a cheap test first.
 _PLACEHOLDER_HINTS = ("data:", "blank", "spacer", "transparent", "pixel", "placeholder", "lazy", "loading",
                       "1x1", "grey", "gray", "empty", "/trans.", "/clear.", "/1px.")
 _TRACKER_HINTS = ("facebook", "doubleclick", "analytics", "googleads", "scorecard", "quantserve", "pixel",
-                  "beacon", "track", "imrworldwide", "stats.", "/b/ss/", "bing", "adsrvr", "count")
+                  "beacon", "track", "imrworldwide", "stats.", "/b/ss/", "bing", "adsrvr", "count", "matomo", "piwik")
 
 
 def _is_placeholder(url: str) -> bool:
@@ -163,7 +163,7 @@ def url_rejection(url: str) -> str | None:
     return "image.tracking_pixel" if _is_tracker(url) else None
 
 
-_LOGO = re.compile(r"logo|print-?only|visible-print|show-for-print", re.I)
+_LOGO = re.compile(r"logo|print-?only|visible-print|show-for-print|app.?store|google.?play", re.I)
 _VIDEO = re.compile(r"video|player|vjs-|jwplayer|brightcove|youtube|vimeo|poster", re.I)
 VIDEO_ANCESTORS = 4  # boxes up from an image whose class may say it is a video's poster
 
