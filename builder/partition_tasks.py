@@ -35,16 +35,19 @@ REDUCE_RECORD = f"{STATE_DIR}/reduced.json"  # the partitions the committed dedu
 REJECTS_DIR = "rejects"
 
 
-def document_stages(config: LoomConfig) -> list[Stage]:
-    """The per-document stages after extraction, in order."""
-    stages: list[Stage] = []
-    before_fetch: list[Stage] = []
-    after_fetch: list[Stage] = []
-    if config.filters.enabled:
-        from filters.stage import build_filter_stages
+def filter_stages(config: LoomConfig) -> tuple[list[Stage], list[Stage]]:
+    """(stages before the image bytes are needed, stages after) per the config's filters."""
+    if not config.filters.enabled:
+        return [], []
+    from filters.stage import build_filter_stages
 
-        before_fetch, after_fetch = build_filter_stages(config.filters)
-    stages.extend(before_fetch)
+    return build_filter_stages(config.filters)
+
+
+def document_stages(config: LoomConfig) -> list[Stage]:
+    """The per-document stages after extraction, in order, fetching images in-line (no fetch phase)."""
+    before_fetch, after_fetch = filter_stages(config)
+    stages: list[Stage] = list(before_fetch)
     if config.images.enabled:
         from builder.images.stage import ImageStage
 
@@ -74,7 +77,7 @@ def dedup_dir(output: RunOutput) -> Path:
     return output.work_dir / "dedup"
 
 
-def _reject_sink(output: RunOutput, prefix: str, config: LoomConfig) -> tuple[Any, ShardSink | None]:
+def reject_sink(output: RunOutput, prefix: str, config: LoomConfig) -> tuple[Any, ShardSink | None]:
     if not config.shards.keep_rejects:
         return None, None
     sink_files = ShardSink(output, REJECTS_DIR, prefix, config.shards.max_samples, config.shards.max_bytes)
@@ -127,7 +130,7 @@ def failed_result(partition_id: str, phase: str, message: str) -> PartitionResul
     return PartitionResult(partition_id, phase, stats=stats, error=message)
 
 
-def _run_guarded(partition_id: str, phase: str, body: Any) -> PartitionResult:
+def run_guarded(partition_id: str, phase: str, body: Any) -> PartitionResult:
     """Run one partition phase; a failure costs that partition only and is reported."""
     try:
         return body()
@@ -145,7 +148,7 @@ def _live(docs: Iterable[Document], counter: LiveCounter) -> Iterator[Document]:
         yield doc
 
 
-def _close_all(stages: list[Stage], rejects: ShardSink | None, failed: bool) -> None:
+def close_all(stages: list[Stage], rejects: ShardSink | None, failed: bool) -> None:
     close_stages(stages)
     if rejects is not None:
         if failed:
@@ -179,43 +182,49 @@ def build_partition(task: BuildTask) -> PartitionResult:
         from builder.extract.stage import ExtractStage
 
         ctx = RunContext(config, partition=partition.id, work_dir=output.work_dir)
-        rejects, reject_files = _reject_sink(output, partition.id, config)
+        rejects, reject_files = reject_sink(output, partition.id, config)
         ctx.rejects = rejects
         source = build_sources(config)[partition.source_index]
         docs: Iterator[Document] = ExtractStage(config.extract)(source.read(partition, ctx), ctx)
-        docs = _with_stable_keys(docs)
+        docs = with_stable_keys(docs)
         stages = document_stages(config)
-        docs = run_stages(stages, docs, ctx)
-        docs = _live(docs, LiveCounter(partition.id, ctx.stats))
-        if staged:  # the dedup phase counts what finally goes out
-            folder = staging_dir(output)
-            clear_local_shards(folder, partition.id)
-            writer = ShardWriter(folder, partition.id, config.shards.max_samples, config.shards.max_bytes)
-            failed = True
-            try:
-                for doc in docs:
-                    writer.write(drop_unfetched_images(doc, ctx))
-                shards = writer.close()
-                failed = False
-            finally:
-                if failed:
-                    discard_shards(writer)
-                _close_all(stages, reject_files, failed)
-            from filters.dedup import DedupPasses
+        return finish_build(output, partition.id, run_stages(stages, docs, ctx), ctx, stages, reject_files, staged)
 
-            DedupPasses(config.dedup, dedup_dir(output)).map_partition(
-                partition.id, read_documents_from(folder, shards))
-        else:
-            shards = _write_final(output, partition.id, docs, ctx,
-                                  lambda failed: _close_all(stages, reject_files, failed))
-        result = PartitionResult(partition.id, PHASE_BUILD, shards, ctx.stats)
-        RunState(output).commit(result)
-        return result
-
-    return _run_guarded(partition.id, PHASE_BUILD, body)
+    return run_guarded(partition.id, PHASE_BUILD, body)
 
 
-def _with_stable_keys(docs: Iterable[Document]) -> Iterator[Document]:
+def finish_build(output: RunOutput, partition_id: str, docs: Iterable[Document], ctx: RunContext,
+                 stages: list[Stage], reject_files: ShardSink | None, staged: bool) -> PartitionResult:
+    """A partition's documents to shards (final, or staging + dedup keys when dedup follows); then the commit."""
+    config = ctx.config
+    docs = _live(docs, LiveCounter(partition_id, ctx.stats))
+    if staged:  # the dedup phase counts what finally goes out
+        folder = staging_dir(output)
+        clear_local_shards(folder, partition_id)
+        writer = ShardWriter(folder, partition_id, config.shards.max_samples, config.shards.max_bytes)
+        failed = True
+        try:
+            for doc in docs:
+                writer.write(drop_unfetched_images(doc, ctx))
+            shards = writer.close()
+            failed = False
+        finally:
+            if failed:
+                discard_shards(writer)
+            close_all(stages, reject_files, failed)
+        from filters.dedup import DedupPasses
+
+        DedupPasses(config.dedup, dedup_dir(output)).map_partition(
+            partition_id, read_documents_from(folder, shards))
+    else:
+        shards = _write_final(output, partition_id, docs, ctx,
+                              lambda failed: close_all(stages, reject_files, failed))
+    result = PartitionResult(partition_id, PHASE_BUILD, shards, ctx.stats)
+    RunState(output).commit(result)
+    return result
+
+
+def with_stable_keys(docs: Iterable[Document]) -> Iterator[Document]:
     for doc in docs:
         doc.id = _stable_key(doc)
         yield doc
@@ -258,15 +267,15 @@ def dedup_partition(task: ApplyTask) -> PartitionResult:
         from filters.dedup import DedupPasses
 
         ctx = RunContext(config, partition=built.partition, work_dir=output.work_dir)
-        rejects, reject_files = _reject_sink(output, f"{built.partition}-dedup", config)
+        rejects, reject_files = reject_sink(output, f"{built.partition}-dedup", config)
         ctx.rejects = rejects
         passes = DedupPasses(config.dedup, dedup_dir(output))
         docs = passes.apply(read_documents_from(staging_dir(output), built.shards), ctx)
         docs = _live(docs, LiveCounter(built.partition, ctx.stats))
         shards = _write_final(output, built.partition, docs, ctx,
-                              lambda failed: _close_all([], reject_files, failed))
+                              lambda failed: close_all([], reject_files, failed))
         result = PartitionResult(built.partition, PHASE_DEDUP, shards, ctx.stats)
         RunState(output).commit(result)
         return result
 
-    return _run_guarded(built.partition, PHASE_DEDUP, body)
+    return run_guarded(built.partition, PHASE_DEDUP, body)

@@ -42,7 +42,7 @@ from builder.run_state import PartitionResult, RunState
 from builder.shards.format import MANIFEST_NAME, STATS_NAME
 from builder.shards.manifest import build_manifest
 from builder.shards.writer import ShardInfo
-from builder.sources import plan_partitions
+from builder.sources import Partition, plan_partitions
 from builder.stats import Stats
 from builder.tasks import ApplyTask, BuildTask, ReduceTask
 
@@ -126,23 +126,31 @@ def _run_claimed(config: LoomConfig, output: RunOutput, overwrite: bool, progres
     order = {p.id: i for i, p in enumerate(partitions)}
     executor = build_executor(config.executor)
     built: dict[str, PartitionResult] = {}
-    todo = []
+    todo: list[Partition] = []
     # Staging shards matter only while some dedup work remains (it may redo every partition).
     all_applied = staged and all(state.is_done(p.id, PHASE_DEDUP) for p in partitions)
     for part in partitions:
         if state.is_done(part.id, PHASE_BUILD) and _still_usable(state, output, part.id, staged and not all_applied):
             built[part.id] = state.load(part.id, PHASE_BUILD)
         else:
-            todo.append(BuildTask(config, part, output, staged))
+            todo.append(part)
     final: dict[str, PartitionResult] = {}
+    side: list[PartitionResult] = []  # pages and fetch results: their stats count too
     try:
-        progress.start(len(partitions), desc="build" if staged else "loom")
-        for result in built.values():
-            progress.update(result)
-        for result in executor.map_unordered(build_partition, todo, on_progress=progress.live,
-                                             on_failure=_build_failure):
-            built[result.partition] = result
-            progress.update(result)
+        if config.images.enabled:  # images to fetch: pages → fetch (per host bucket) → assemble
+            from builder.phases.run import run_image_phases
+
+            assembled, side = run_image_phases(config, output, state, executor, partitions, todo, staged, progress)
+            built.update(assembled)
+        else:  # nothing to fetch: one task per partition does it all
+            progress.start(len(partitions), desc="build" if staged else "loom")
+            for result in built.values():
+                progress.update(result)
+            tasks = [BuildTask(config, part, output, staged) for part in todo]
+            for result in executor.map_unordered(build_partition, tasks, on_progress=progress.live,
+                                                 on_failure=_build_failure):
+                built[result.partition] = result
+                progress.update(result)
         if staged:
             final = _run_dedup(config, output, state, executor, built, progress)
     finally:
@@ -151,7 +159,7 @@ def _run_claimed(config: LoomConfig, output: RunOutput, overwrite: bool, progres
 
     by_order = sorted(built.values(), key=lambda r: order.get(r.partition, len(order)))
     stats = Stats()
-    for result in by_order:
+    for result in [*side, *by_order]:
         stats.merge(result.stats)
     finished = by_order
     if staged:

@@ -54,17 +54,14 @@ class RunProgress:
         self._bar: tqdm | None = None
         self._started = time.monotonic()
         self._last_draw = 0.0
-        self.finished = dict.fromkeys(KEYS, 0)  # partitions done, this phase
+        self.finished = dict.fromkeys(KEYS, 0)  # tasks done, over every phase so far
         self.resumed = dict.fromkeys(KEYS, 0)  # of those, done by an earlier run
         self.running: dict[str, dict[str, int]] = {}
         self.failed = 0
 
     def start(self, total: int, done: int = 0, desc: str = "loom") -> None:
-        """Begin a phase of `total` partitions (a new bar; counters restart)."""
+        """Begin a phase of `total` partitions (or fetch buckets): a new bar; the run's counters go on."""
         self.close()
-        self._started = time.monotonic()
-        self.finished = dict.fromkeys(KEYS, 0)
-        self.resumed = dict.fromkeys(KEYS, 0)
         self.running = {}
         self._bar = tqdm(total=total, initial=done, unit="part", desc=desc, file=sys.stderr,
                          disable=not self.enabled, dynamic_ncols=True)

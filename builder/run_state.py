@@ -71,6 +71,11 @@ class RunState:
     def is_done(self, partition: str, phase: str) -> bool:
         return self._record_name(partition, phase) in self._done_names()
 
+    def done_partitions(self, phase: str) -> list[str]:
+        """The partitions (or other units: fetch buckets) with a record of `phase`."""
+        suffix = f".{phase}.json"
+        return sorted(n[: -len(suffix)] for n in self._done_names() if n.endswith(suffix))
+
     def load(self, partition: str, phase: str) -> PartitionResult:
         data = self.output.read_json(f"{DONE_DIR}/{self._record_name(partition, phase)}")
         result = PartitionResult.from_dict(data)

@@ -53,3 +53,46 @@ class ApplyTask:
     @property
     def name(self) -> str:
         return self.built.partition
+
+
+@dataclass(frozen=True)
+class PagesTask:
+    """Pages phase: read, extract and text-filter one input partition; images that need the
+    network are listed for the fetch phase (by host bucket) instead of being fetched."""
+
+    config: LoomConfig
+    partition: Partition
+    output: RunOutput
+
+    @property
+    def name(self) -> str:
+        return self.partition.id
+
+
+@dataclass(frozen=True)
+class FetchTask:
+    """Fetch phase: every URL listed for one host bucket, by the only task that talks to its hosts."""
+
+    config: LoomConfig
+    output: RunOutput
+    bucket: int
+    lists: tuple[str, ...]  # the pages partitions whose URL lists have entries in this bucket
+
+    @property
+    def name(self) -> str:
+        return f"fetch-{self.bucket:04d}"
+
+
+@dataclass(frozen=True)
+class AssembleTask:
+    """Assemble phase: one partition's pages joined with the fetched bytes, image filters, doc rules;
+    to final shards, or to staging + dedup keys when `staged`."""
+
+    config: LoomConfig
+    partition: str
+    output: RunOutput
+    staged: bool
+
+    @property
+    def name(self) -> str:
+        return self.partition

@@ -26,10 +26,10 @@ def install_sender(sender: Sender | None) -> None:
 
 def snapshot(stats: Stats) -> dict[str, int]:
     """What the progress line shows about a partition."""
-    # A build counts documents in; the dedup phase only what it keeps or drops.
-    docs = stats.counts.get("doc.in", 0) or stats.counts.get("doc.out", 0) + stats.dropped("doc")
+    # Documents count where they are read (pages / build), so a run's phases add up: later
+    # phases add the drops (and images) they decide, not the same documents again.
     return {
-        "docs": docs,
+        "docs": stats.counts.get("doc.in", 0),
         "images": stats.counts.get("image.in", 0),
         "drops": sum(stats.drops.values()),
     }

@@ -1,4 +1,8 @@
-"""Where an image's bytes come from, in order: the page's archive, the disk cache, the network."""
+"""Where an image's bytes come from, in order: the page's archive, the disk cache, the network.
+
+With ``network=False`` (the pages phase of a run) nothing is fetched: an image that would
+need the network comes back with the reason `DEFERRED`, and the fetch phase gets it.
+"""
 
 from __future__ import annotations
 
@@ -40,6 +44,7 @@ class ImageOutcome:
 # bytes are no image); a refusal by policy, robots or a busy host would refuse the next one too.
 _FALLBACK_ERRORS = ("http_404", "http_410", "http_403", "http_400", "dns_error", "connection_error", "bad_url")
 _FALLBACK_REJECTIONS = ("truncated", "decode_error", "not_an_image", "unsupported_format", "empty")
+DEFERRED = "deferred"  # in no archive nor cache: left to the fetch phase
 MAX_NETWORK_CANDIDATES = 3  # network tries per image at most (each is a request to someone's server)
 
 
@@ -74,8 +79,10 @@ class ImageSource:
         cache: ImageCache | None,
         archive: ImageArchive | None,
         decoder: Executor | None = None,
+        network: bool = True,
     ) -> None:
         self.config = config
+        self.network = network
         self.fetcher = fetcher
         self.cache = cache
         self.archive = archive
@@ -129,6 +136,8 @@ class ImageSource:
             allowed = [u for u in allowed if canonical(u) not in tried]
             if not allowed:
                 return failed or ImageOutcome(reason="empty")
+        if not self.network:
+            return ImageOutcome(reason=DEFERRED)
         outcome = ImageOutcome(reason="no_url")
         small: ImageOutcome | None = None  # a candidate that decoded, but below candidate_min_side
         tries = allowed[:MAX_NETWORK_CANDIDATES]

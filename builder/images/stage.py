@@ -19,7 +19,7 @@ from builder.document import Document, ImageNode
 from builder.images.cache import ImageCache
 from builder.images.config import ImagesConfig
 from builder.images.policy import page_opt_out
-from builder.images.source import ImageOutcome, ImageSource, decode_pool
+from builder.images.source import DEFERRED, ImageOutcome, ImageSource, decode_pool
 from builder.net.fetcher import Fetcher
 from builder.net.optout import OptOutList
 from builder.stage import Stage
@@ -30,8 +30,11 @@ _Pending = tuple[Document, list[tuple[ImageNode, "Future[ImageOutcome] | str"]]]
 class ImageStage(Stage):
     name = "images"
 
-    def __init__(self, config: ImagesConfig) -> None:
+    def __init__(self, config: ImagesConfig, network: bool = True) -> None:
         self.config = config
+        # False (the pages phase): only archive, inline and cached bytes; an image that needs
+        # the network keeps its node without bytes, for the fetch phase.
+        self.network = network
         self._fetcher: Fetcher | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._cache: ImageCache | None = None
@@ -77,7 +80,7 @@ class ImageStage(Stage):
     def __call__(self, docs: Iterable[Document], ctx: RunContext) -> Iterator[Document]:
         self.open(ctx)  # (idempotent) for a caller that did not open the stage
         assert self._fetcher is not None and self._pool is not None
-        source = ImageSource(self.config, self._fetcher, self._cache, ctx.image_archive, self._decoder)
+        source = self._source(ctx)
         window: deque[_Pending] = deque()
         shared: dict[str, list] = {}  # url -> [future, documents in the window using it]
         max_images = max(4 * self.config.threads, 64)
@@ -85,7 +88,7 @@ class ImageStage(Stage):
         for doc in docs:
             self._fetcher.observer = ctx.extras.get("response_observer")  # set by a crawl source: archives responses
             if source.archive is not ctx.image_archive:  # a new partition may bring a new archive
-                source = ImageSource(self.config, self._fetcher, self._cache, ctx.image_archive, self._decoder)
+                source = self._source(ctx)
             item = self._submit(doc, source, shared)
             window.append(item)
             pending_images += len(item[1])
@@ -99,6 +102,11 @@ class ImageStage(Stage):
                 yield self._finish(head, shared, ctx)
         while window:
             yield self._finish(window.popleft(), shared, ctx)
+
+    def _source(self, ctx: RunContext) -> ImageSource:
+        assert self._fetcher is not None
+        return ImageSource(self.config, self._fetcher, self._cache, ctx.image_archive, self._decoder,
+                           network=self.network)
 
     def _submit(self, doc: Document, source: ImageSource, shared: dict[str, list]) -> _Pending:
         assert self._pool is not None
@@ -140,6 +148,8 @@ class ImageStage(Stage):
                 entry[1] -= 1
                 if entry[1] <= 0:
                     del shared[node.src]
+            if outcome.reason == DEFERRED:
+                continue  # kept without bytes: the fetch phase fetches it
             if outcome.reason is not None or outcome.data is None:
                 failed[id(node)] = f"image.{outcome.reason or 'empty'}"
                 continue

@@ -17,6 +17,9 @@ class HostBusy(LoomError):
 class _HostState:
     active: int = 0
     next_start: float = 0.0  # time.monotonic() of the earliest next request start
+    # The last start given out: a request with a longer delay than the one before it (an image
+    # after robots.txt taught us a Crawl-delay) still waits its own delay after it.
+    last_start: float = float("-inf")
     cond: threading.Condition = field(default_factory=threading.Condition)
 
 
@@ -56,9 +59,10 @@ class HostLimiter:
                     raise HostBusy(host)
                 state.cond.wait(remaining)
             now = time.monotonic()
-            start = max(now, state.next_start)
+            start = max(now, state.next_start, state.last_start + delay)
             if start > give_up:
                 raise HostBusy(host)
+            state.last_start = start
             state.next_start = start + delay
             state.active += 1
         if start > now:

@@ -1,0 +1,88 @@
+"""The assemble phase: one partition's pages joined with the bytes the fetch phase stored, then what needs them.
+
+Each image without bytes takes those of the first of its URLs that the fetch phase got (its
+bucket's journal, read once per bucket this partition uses); one that none got is dropped
+with the first URL's reason (``image.http_404``, ``image.robots_disallowed``, ...), exactly as
+the image stage would have. Then the image filters and document rules, and the partition
+goes to its final shards, or to staging with its dedup keys when dedup follows.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+
+from builder.context import RunContext
+from builder.document import Document, ImageNode
+from builder.phases.hosts import bucket_of
+from builder.phases.layout import fetch_dir, pages_file
+from builder.phases.pages import fetch_job
+from builder.phases.store import BlobStore, FetchRecord, read_journal
+from builder.run_output import RunOutput
+from builder.run_state import PartitionResult
+from builder.stage import run_stages
+from builder.tasks import AssembleTask
+
+
+class Joiner:
+    """URL → fetch result over the buckets a partition uses; bytes read from the blob store."""
+
+    def __init__(self, output: RunOutput) -> None:
+        self.folder = fetch_dir(output)
+        self.blobs = BlobStore(self.folder)
+        self._buckets: dict[int, dict[str, FetchRecord]] = {}
+
+    def record(self, url: str) -> FetchRecord | None:
+        bucket = bucket_of(url)
+        if bucket not in self._buckets:
+            self._buckets[bucket] = read_journal(self.folder, bucket)
+        return self._buckets[bucket].get(url)
+
+    def join(self, node: ImageNode, ctx: RunContext) -> bool:
+        """Give `node` its bytes; False (and the drop counted) when the fetch phase got none."""
+        first: FetchRecord | None = None
+        for url in fetch_job(node.urls()):
+            record = self.record(url)
+            if record is None:
+                break
+            first = first or record
+            if record.ok and record.sha256:
+                node.data = self.blobs.get(record.sha256)
+                node.info.update(record.info)
+                ctx.stats.count(f"image.source.{record.source}")
+                return True
+        ctx.stats.drop(f"image.{first.reason if first is not None and first.reason else 'not_fetched'}")
+        return False
+
+
+def read_pages(output: RunOutput, partition: str, joiner: Joiner, ctx: RunContext) -> Iterator[Document]:
+    """The partition's documents as the pages phase left them, every image with its bytes or dropped."""
+    with gzip.open(pages_file(output, partition), "rt", encoding="utf-8") as fh:
+        for line in fh:
+            entry = json.loads(line)
+            doc = Document.from_dict(entry["doc"])
+            missing: set[int] = set()
+            for node, blob in zip(doc.images, entry["blobs"]):
+                if blob is not None:
+                    node.data = joiner.blobs.get(blob)
+                elif not joiner.join(node, ctx):
+                    missing.add(id(node))
+            if missing:
+                doc.nodes = [n for n in doc.nodes if id(n) not in missing]
+            yield doc
+
+
+def assemble_partition(task: AssembleTask) -> PartitionResult:
+    config, output = task.config, task.output
+    from builder.partition_tasks import PHASE_BUILD, filter_stages, finish_build, reject_sink, run_guarded
+
+    def body() -> PartitionResult:
+        ctx = RunContext(config, partition=task.partition, work_dir=output.work_dir)
+        rejects, reject_files = reject_sink(output, f"{task.partition}-assemble", config)
+        ctx.rejects = rejects
+        _, after = filter_stages(config)
+        docs = run_stages(after, read_pages(output, task.partition, Joiner(output), ctx), ctx)
+        return finish_build(output, task.partition, docs, ctx, after, reject_files, task.staged)
+
+    return run_guarded(task.partition, PHASE_BUILD, body)
