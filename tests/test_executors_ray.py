@@ -17,6 +17,7 @@ from builder.executors.ray import LOCAL_RAY_ENV, RayExecutor
 from builder.pipeline import run_pipeline
 from builder.progress import RunProgress
 from tests.support.executor_tasks import Pick, Ticks, die_on, square, ticking
+from tests.support.politeness_run import check_polite, polite_sites, run_polite
 from tests.support.warc_partitions import (
     output_samples,
     partitions_config,
@@ -120,3 +121,9 @@ def test_loom_run_on_a_ray_cluster_it_starts_itself(inputs, tmp_path):
     assert "docs" in done.stderr and "/s)" in done.stderr  # the progress line
     assert f"{local.samples} samples" in done.stdout
     assert output_samples(tmp_path / "ray") == output_samples(tmp_path / "local")
+
+
+def test_politeness_holds_across_ray_workers(ray_session, tmp_path):
+    """Ray at 2 workers: one budget and one robots.txt per host for the run (tests/test_run_politeness.py)."""
+    with polite_sites() as sites:
+        check_polite(run_polite(tmp_path, sites, {"type": "ray", "workers": 2}), sites)

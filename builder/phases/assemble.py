@@ -1,10 +1,10 @@
 """The assemble phase: one partition's pages joined with the bytes the fetch phase stored, then what needs them.
 
-Each image without bytes takes those of the first of its URLs that the fetch phase got (its
-bucket's journal, read once per bucket this partition uses); one that none got is dropped
-with the first URL's reason (``image.http_404``, ``image.robots_disallowed``, ...), exactly as
-the image stage would have. Then the image filters and document rules, and the partition
-goes to its final shards, or to staging with its dedup keys when dedup follows.
+Each image without bytes takes those its fetch job got (its bucket's journal, read once per
+bucket this partition uses); one that got none is dropped with the job's reason
+(``image.http_404``, ``image.robots_disallowed``, ...), exactly as the image stage would have.
+Then the image filters and document rules, and the partition goes to its final shards, or to
+staging with its dedup keys when dedup follows.
 """
 
 from __future__ import annotations
@@ -26,34 +26,32 @@ from builder.tasks import AssembleTask
 
 
 class Joiner:
-    """URL → fetch result over the buckets a partition uses; bytes read from the blob store."""
+    """An image's fetch job → its result, over the buckets a partition uses; bytes from the blob store."""
 
     def __init__(self, output: RunOutput) -> None:
         self.folder = fetch_dir(output)
         self.blobs = BlobStore(self.folder)
-        self._buckets: dict[int, dict[str, FetchRecord]] = {}
+        self._buckets: dict[int, dict[tuple[str, ...], FetchRecord]] = {}
 
-    def record(self, url: str) -> FetchRecord | None:
-        bucket = bucket_of(url)
+    def record(self, job: tuple[str, ...]) -> FetchRecord | None:
+        bucket = bucket_of(job[0])
         if bucket not in self._buckets:
             self._buckets[bucket] = read_journal(self.folder, bucket)
-        return self._buckets[bucket].get(url)
+        return self._buckets[bucket].get(job)
 
     def join(self, node: ImageNode, ctx: RunContext) -> bool:
         """Give `node` its bytes; False (and the drop counted) when the fetch phase got none."""
-        first: FetchRecord | None = None
-        for url in fetch_job(node.urls()):
-            record = self.record(url)
-            if record is None:
-                break
-            first = first or record
-            if record.ok and record.sha256:
-                node.data = self.blobs.get(record.sha256)
-                node.info.update(record.info)
-                ctx.stats.count(f"image.source.{record.source}")
-                return True
-        ctx.stats.drop(f"image.{first.reason if first is not None and first.reason else 'not_fetched'}")
-        return False
+        job = fetch_job(node.urls())
+        record = self.record(job) if job else None
+        if record is None or not record.ok or not record.sha256:
+            ctx.stats.drop(f"image.{record.reason if record is not None and record.reason else 'not_fetched'}")
+            return False
+        node.data = self.blobs.get(record.sha256)
+        node.info.update(record.info)
+        ctx.stats.count(f"image.source.{record.source}")
+        if record.url is not None and record.url != job[0]:  # the preferred URL failed; a later one served
+            ctx.stats.count("image.candidate_fallback")
+        return True
 
 
 def read_pages(output: RunOutput, partition: str, joiner: Joiner, ctx: RunContext) -> Iterator[Document]:

@@ -50,7 +50,9 @@ def pages_partition(task: PagesTask) -> PartitionResult:
         source = build_sources(config)[partition.source_index]
         docs = with_stable_keys(ExtractStage(config.extract)(source.read(partition, ctx), ctx))
         before, _ = filter_stages(config)
-        stages = [*before, ImageStage(config.images, network=False)]
+        # A crawl fetches its pages' images as it goes, into its own WARC (so reading that WARC
+        # back needs no network); every other source leaves them to the fetch phase.
+        stages = [*before, ImageStage(config.images, network=source.kind == "crawl")]
         failed = True
         try:
             jobs = _write_pages(output, partition.id, run_stages(stages, docs, ctx), BlobStore(fetch_dir(output)))

@@ -1,12 +1,12 @@
-"""What the fetch phase keeps: image bytes by content (once per sha256) and, per bucket, a URL → result journal.
+"""What the fetch phase keeps: image bytes by content (once per sha256) and, per bucket, a journal of results.
 
 Layout under ``<work>/fetch``::
 
     blobs/ab/<sha256>          the stored (decoded, re-encoded) bytes of an image, once per content
-    index/<bucket>.jsonl       one line per URL fetched by that bucket's task: sha256 or reason, info
+    index/<bucket>.jsonl       one line per image fetch job (its candidate URLs) done by that bucket's task
 
 A journal line is appended only after its blob is in place, so a line is a commit: a task
-killed mid-bucket leaves every finished URL committed, and its rerun skips them. The one
+killed mid-bucket leaves every finished job committed, and its rerun skips them. The one
 task of a bucket is the journal's only writer; a line torn by a kill is cut off on reopen.
 """
 
@@ -22,9 +22,10 @@ from typing import Any, BinaryIO
 
 @dataclass(frozen=True)
 class FetchRecord:
-    """The result of one URL: the stored bytes' sha256, or the reason there are none."""
+    """The result of one image's fetch job (its candidate URLs): the stored bytes' sha256, or why none."""
 
-    url: str
+    job: tuple[str, ...]  # the URLs tried in order (`builder.phases.pages.fetch_job`)
+    url: str | None = None  # the one whose bytes these are
     sha256: str | None = None
     reason: str | None = None
     source: str = "http"  # http, cache
@@ -33,6 +34,15 @@ class FetchRecord:
     @property
     def ok(self) -> bool:
         return self.sha256 is not None and self.reason is None
+
+    def to_json(self) -> bytes:
+        return json.dumps({**asdict(self), "job": list(self.job)}, sort_keys=True).encode()
+
+    @classmethod
+    def from_json(cls, line: bytes) -> FetchRecord:
+        data = json.loads(line)
+        data["job"] = tuple(data["job"])
+        return cls(**data)
 
 
 class BlobStore:
@@ -62,10 +72,10 @@ def journal_path(folder: Path, bucket: int) -> Path:
     return Path(folder) / "index" / f"{bucket:04d}.jsonl"
 
 
-def read_journal(folder: Path, bucket: int) -> dict[str, FetchRecord]:
+def read_journal(folder: Path, bucket: int) -> dict[tuple[str, ...], FetchRecord]:
     """The committed results of a bucket (a torn last line is not a commit)."""
     path = journal_path(folder, bucket)
-    records: dict[str, FetchRecord] = {}
+    records: dict[tuple[str, ...], FetchRecord] = {}
     if not path.is_file():
         return records
     with open(path, "rb") as fh:
@@ -73,10 +83,10 @@ def read_journal(folder: Path, bucket: int) -> dict[str, FetchRecord]:
             if not line.endswith(b"\n"):
                 break
             try:
-                record = FetchRecord(**json.loads(line))
-            except (ValueError, TypeError):
+                record = FetchRecord.from_json(line)
+            except (ValueError, TypeError, KeyError):
                 continue
-            records[record.url] = record
+            records[record.job] = record
     return records
 
 
@@ -104,7 +114,7 @@ class Journal:
         fh.seek(0, os.SEEK_END)
 
     def append(self, record: FetchRecord) -> None:
-        self._fh.write(json.dumps(asdict(record), sort_keys=True).encode() + b"\n")
+        self._fh.write(record.to_json() + b"\n")
         self._fh.flush()
 
     def close(self) -> None:
