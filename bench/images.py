@@ -1,4 +1,4 @@
-"""Benchmark: loom's image stage against img2dataset on the same URLs, threads and hosts.
+"""Benchmark: loom's fetch phase against img2dataset on the same URLs, threads and hosts.
 
 N images (real JPEG/PNG/WebP bytes, 50 KB to 2 MB, drawn with numpy + Pillow) are served by
 loopback HTTP servers on many hosts (127.0.0.x) with 20-100 ms of latency per response and
@@ -90,11 +90,10 @@ def serve(n_images: int, n_hosts: int, ready: mp.Queue, stop: mp.Event) -> None:
 def loom_worker(
     urls_file: str, threads: int, resize: bool, out_dir: str, decode_workers: int | None, decode_processes: int
 ) -> dict:
-    from builder.config import LoomConfig
-    from builder.context import RunContext
-    from builder.document import Document, ImageNode, TextNode
     from builder.images.config import ImagesConfig
-    from builder.images.stage import ImageStage
+    from builder.net.fetcher import Fetcher
+    from builder.phases.fetch import fetch_jobs
+    from builder.stats import Stats
 
     urls = Path(urls_file).read_text().split()
     cfg = ImagesConfig(
@@ -104,25 +103,19 @@ def loom_worker(
         fetch={"allow_networks": ["127.0.0.0/8"], "retries": 0, "total_timeout_s": 10},
         decode={"resize_max_side": 980 if resize else None, "keep_original": not resize, "quality": 90},
     )
-    # Pages of 4 images each; pages are interleaved across hosts as in a real crawl.
-    # A generator, as a real source is: documents already written are not kept alive here.
-    docs = (
-        Document(f"d{i}", f"http://page/{i}", [TextNode("t"), *(ImageNode(u) for u in urls[i : i + 4])])
-        for i in range(0, len(urls), 4)
-    )
-    ctx = RunContext(LoomConfig())
-    out = Path(out_dir)
-    ok = 0
+    # The fetch phase's own code (builder/phases/fetch.py): one bucket task over every host,
+    # per-host slots round-robin, each URL once, decoded bytes stored by content with a journal line.
+    jobs = [(u,) for u in urls]
+    stats = Stats()
     start = time.monotonic()
-    with ImageStage(cfg) as stage:
-        for doc in stage(docs, ctx):
-            for j, node in enumerate(doc.images):
-                (out / f"{doc.id}-{j}.{node.ext}").write_bytes(node.data or b"")
-                ok += 1
+    with Fetcher(cfg.fetch) as fetcher:
+        fetch_jobs(cfg, fetcher, jobs, Path(out_dir), 0, None, stats)
     took = time.monotonic() - start
+    ok = stats.counts.get("fetch.ok", 0)
+    drops = {k: v for k, v in stats.counts.items() if k.startswith("fetch.") and k not in ("fetch.ok",)}
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
-        "ok": ok, "stage_s": took, "drops": dict(ctx.stats.drops),
+        "ok": ok, "stage_s": took, "drops": drops,
         "cpu_s": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
         "rss_kib": me.ru_maxrss + kids.ru_maxrss,  # this process + its largest child (decode processes)
     }

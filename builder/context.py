@@ -31,6 +31,13 @@ class RunContext:
     # Receives each rejected document with its reason, when the config keeps rejects.
     rejects: Callable[[Document, str], None] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # Called when the partition's stages are done (a crawl's fetcher, which the image stage
+    # fetches the crawled site's images through, outlives the crawl's own generator).
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        while self.closers:
+            self.closers.pop()()
 
     def remove_nodes(self, doc: Document, reasons: dict[int, str]) -> None:
         """Remove nodes from `doc` (``id(node)`` → reason): counted, and recorded in `doc.removed`."""

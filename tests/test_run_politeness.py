@@ -25,7 +25,8 @@ from builder.config import parse_config
 from builder.errors import OutputBusy
 from builder.phases.store import read_journal
 from builder.pipeline import run_pipeline
-from tests.support.politeness_run import check_polite, polite_config, polite_sites, run_polite
+from tests.support.politeness_run import MEAN_GAP, MIN_GAP, check_polite, polite_config, polite_sites, run_polite
+from tests.support.request_log import LoggedSite, figures, jpeg
 from tests.support.warc_partitions import output_samples
 
 REPO = Path(__file__).resolve().parent.parent
@@ -86,3 +87,25 @@ def test_sigkill_in_the_fetch_phase_resumes_without_fetching_again(tmp_path, sit
     assert not fetched_again, f"committed images fetched again: {sorted(fetched_again)}"
     assert output_samples(out) == output_samples(tmp_path / "reference")
     assert resumed.stats.counts["image.out"] == reference.stats.counts["image.out"]
+
+
+def test_a_crawl_shares_one_budget_between_its_pages_and_its_images(tmp_path):
+    """The crawl's pages and the site's images go through one fetcher: Crawl-delay holds between all of them."""
+    delay = 0.3
+    images = {f"/img/{i}.jpg": jpeg(200 + i) for i in range(6)}
+    body = "<p>A paragraph long enough to be kept as the text of this crawled page, with some words.</p>"
+    pages = {"/": "<html><body>" + body + "".join(f'<a href="/p{i}">page {i}</a>' for i in range(3)) + "</body></html>"}
+    for i in range(3):
+        pages[f"/p{i}"] = (f"<html><body><h1>Page {i}</h1>{body}" + "".join(
+            f'<img src="/img/{2 * i + j}.jpg" width="96" height="96">' for j in range(2)) + "</body></html>")
+    with LoggedSite("127.0.0.4", images, robots=f"User-agent: *\nCrawl-delay: {delay}\n", image_s=0.01,
+                    pages=pages) as site:
+        fetch = {"allow_networks": ["127.0.0.0/8"], "per_host_delay_s": 0.05, "per_host_concurrency": 2}
+        config = parse_config({
+            "sources": [{"type": "crawl", "urls": [site.origin + "/"], "max_depth": 1, "fetch": fetch}],
+            "filters": {"enabled": False}, "images": {"fetch": fetch}, "executor": {"workers": 2}})
+        summary = run_pipeline(config, tmp_path / "out")
+        fig = figures(site.hits)
+    assert not summary.failed and summary.stats.counts["image.out"] == 6
+    assert fig["requests"] == 1 + 4 + 6 and fig["robots"] == 1 and fig["max_requests_per_image"] == 1, fig
+    assert fig["min_gap_s"] >= delay * MIN_GAP and fig["mean_gap_s"] >= delay * MEAN_GAP, fig

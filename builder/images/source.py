@@ -2,6 +2,8 @@
 
 With ``network=False`` (the pages phase of a run) nothing is fetched: an image that would
 need the network comes back with the reason `DEFERRED`, and the fetch phase gets it.
+`network` may also be a predicate on the image's first URL (a crawl fetches its own site's
+images as it goes and defers the others).
 """
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ class ImageSource:
         cache: ImageCache | None,
         archive: ImageArchive | None,
         decoder: Executor | None = None,
-        network: bool = True,
+        network: bool | Callable[[str], bool] = True,
     ) -> None:
         self.config = config
         self.network = network
@@ -136,7 +138,7 @@ class ImageSource:
             allowed = [u for u in allowed if canonical(u) not in tried]
             if not allowed:
                 return failed or ImageOutcome(reason="empty")
-        if not self.network:
+        if not (self.network(first) if callable(self.network) else self.network):
             return ImageOutcome(reason=DEFERRED)
         outcome = ImageOutcome(reason="no_url")
         small: ImageOutcome | None = None  # a candidate that decoded, but below candidate_min_side

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections import deque
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from builder.context import RunContext
 from builder.document import Document, ImageNode
@@ -30,10 +30,11 @@ _Pending = tuple[Document, list[tuple[ImageNode, "Future[ImageOutcome] | str"]]]
 class ImageStage(Stage):
     name = "images"
 
-    def __init__(self, config: ImagesConfig, network: bool = True) -> None:
+    def __init__(self, config: ImagesConfig, network: bool | Callable[[str], bool] = True) -> None:
         self.config = config
         # False (the pages phase): only archive, inline and cached bytes; an image that needs
-        # the network keeps its node without bytes, for the fetch phase.
+        # the network keeps its node without bytes, for the fetch phase. A predicate on the
+        # image's first URL: fetch those it accepts now, defer the others.
         self.network = network
         self._fetcher: Fetcher | None = None
         self._pool: ThreadPoolExecutor | None = None
@@ -87,7 +88,9 @@ class ImageStage(Stage):
         pending_images = 0
         for doc in docs:
             self._fetcher.observer = ctx.extras.get("response_observer")  # set by a crawl source: archives responses
-            if source.archive is not ctx.image_archive:  # a new partition may bring a new archive
+            site = ctx.extras.get("site_fetcher")
+            if source.archive is not ctx.image_archive or (site is not None and source.fetcher is not site):
+                # a new partition may bring a new archive, or a crawl its site's fetcher
                 source = self._source(ctx)
             item = self._submit(doc, source, shared)
             window.append(item)
@@ -105,7 +108,9 @@ class ImageStage(Stage):
 
     def _source(self, ctx: RunContext) -> ImageSource:
         assert self._fetcher is not None
-        return ImageSource(self.config, self._fetcher, self._cache, ctx.image_archive, self._decoder,
+        # A crawl's fetcher when the partition is a crawl (its site's budget and robots.txt).
+        fetcher = ctx.extras.get("site_fetcher") or self._fetcher
+        return ImageSource(self.config, fetcher, self._cache, ctx.image_archive, self._decoder,
                            network=self.network)
 
     def _submit(self, doc: Document, source: ImageSource, shared: dict[str, list]) -> _Pending:

@@ -13,16 +13,16 @@ import gzip
 import json
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from builder.context import RunContext
 from builder.document import Document
-from builder.phases.hosts import bucket_of
+from builder.phases.hosts import bucket_of, host_of, registrable_domain
 from builder.phases.layout import PHASE_PAGES, fetch_dir, lists_dir, pages_file
 from builder.phases.store import BlobStore
 from builder.run_state import PartitionResult, RunState
-from builder.sources import build_sources
+from builder.sources import Partition, build_sources
 from builder.stage import run_stages
 from builder.tasks import PagesTask
 
@@ -36,6 +36,12 @@ def fetch_job(urls: list[str]) -> tuple[str, ...]:
     return tuple(u for u in urls if bucket_of(u) == bucket)
 
 
+def own_sites(partition: Partition) -> Callable[[str], bool]:
+    """Whether a URL is on a site a crawl partition crawls (the registrable domain of one of its seeds)."""
+    domains = {registrable_domain(host_of(seed)) for seed in partition.items}
+    return lambda url: registrable_domain(host_of(url)) in domains
+
+
 def pages_partition(task: PagesTask) -> PartitionResult:
     config, partition, output = task.config, task.partition, task.output
 
@@ -45,20 +51,22 @@ def pages_partition(task: PagesTask) -> PartitionResult:
         from builder.partition_tasks import close_all, filter_stages, reject_sink, with_stable_keys
 
         ctx = RunContext(config, partition=partition.id, work_dir=output.work_dir)
+        ctx.extras["share_site_fetcher"] = True  # a crawl's images of its own site: through its fetcher
         rejects, reject_files = reject_sink(output, partition.id, config)
         ctx.rejects = rejects
         source = build_sources(config)[partition.source_index]
         docs = with_stable_keys(ExtractStage(config.extract)(source.read(partition, ctx), ctx))
         before, _ = filter_stages(config)
-        # A crawl fetches its pages' images as it goes, into its own WARC (so reading that WARC
-        # back needs no network); every other source leaves them to the fetch phase.
-        stages = [*before, ImageStage(config.images, network=source.kind == "crawl")]
+        # A crawl fetches the images of the sites it crawls as it goes (one task per site; into
+        # its WARC, so reading that back needs no network); all other images wait for the fetch phase.
+        stages = [*before, ImageStage(config.images, network=own_sites(partition) if source.kind == "crawl" else False)]
         failed = True
         try:
             jobs = _write_pages(output, partition.id, run_stages(stages, docs, ctx), BlobStore(fetch_dir(output)))
             failed = False
         finally:
             close_all(stages, reject_files, failed)
+            ctx.close()
         _write_lists(lists_dir(output), partition.id, jobs)
         result = PartitionResult(partition.id, PHASE_PAGES, stats=ctx.stats)
         RunState(output).commit(result)

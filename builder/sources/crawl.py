@@ -107,10 +107,14 @@ class CrawlSource(Source):
         return seeds
 
     def partitions(self) -> list[Partition]:
-        """Seeds grouped by host, whole hosts to a partition, about `seeds_per_partition` seeds each."""
+        """Seeds grouped by site (registrable domain), whole sites to a partition, about
+        `seeds_per_partition` seeds each: one site's pages, and its own images, are fetched by
+        one task of the run, with one budget and one robots.txt cache."""
+        from builder.phases.hosts import registrable_domain
+
         by_host: dict[str, list[str]] = {}
         for url in self.seeds():
-            by_host.setdefault(host_of(url), []).append(url)
+            by_host.setdefault(registrable_domain(host_of(url)), []).append(url)
         parts: list[Partition] = []
         chunk: list[str] = []
         for host in sorted(by_host):
@@ -151,13 +155,22 @@ class CrawlSource(Source):
         warc_path = self._warc_path(partition, ctx)
         writer = CrawlWarcWriter(warc_path, info={"loom-partition": partition.id}) if warc_path else None
         fetcher = self._fetcher()
+        # In a run's pages phase the image stage fetches this site's images through the crawl's
+        # own fetcher: one budget (concurrency, delay, Crawl-delay, Retry-After) and one robots.txt
+        # cache for the site's pages and images; it is closed when the partition's stages are.
+        shared = bool(ctx.extras.get("share_site_fetcher"))
+        if shared:
+            ctx.extras["site_fetcher"] = fetcher
         if writer is not None:  # robots.txt files and the image stage's responses go in the WARC too
-            fetcher.observer = response_observer(writer, ("robots",))
+            fetcher.observer = response_observer(writer, ("robots", "image") if shared else ("robots",))
             ctx.extras["response_observer"] = response_observer(writer)
         try:
             yield from _Crawl(self.config, fetcher, writer, ctx).run(partition.items)
         finally:
-            fetcher.close()
+            if shared:
+                ctx.closers.append(fetcher.close)
+            else:
+                fetcher.close()
             if writer is not None:
                 ctx.stats.count("crawl.warc_records", writer.records)  # pages; image records follow
 

@@ -32,9 +32,10 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 256
     block_on_close = False
 
-    def __init__(self, host: str, images: dict[str, bytes], robots: str | None, image_s: float) -> None:
+    def __init__(self, host: str, images: dict[str, bytes], robots: str | None, image_s: float,
+                 pages: dict[str, str]) -> None:
         super().__init__((host, 0), _Handler)
-        self.images, self.robots, self.image_s = images, robots, image_s
+        self.images, self.robots, self.image_s, self.pages = images, robots, image_s, pages
         self.hits: list[Hit] = []
         self.lock = threading.Lock()
 
@@ -52,6 +53,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.hits.append(hit)
         if self.path == "/robots.txt" and self.server.robots is not None:
             body, kind, status = self.server.robots.encode(), "text/plain", 200
+        elif self.path in self.server.pages:
+            body, kind, status = self.server.pages[self.path].encode(), "text/html; charset=utf-8", 200
         elif self.path in self.server.images:
             time.sleep(self.server.image_s)
             body, kind, status = self.server.images[self.path], "image/jpeg", 200
@@ -71,13 +74,13 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class LoggedSite:
-    """One host on a loopback address serving robots.txt and images, logging every request."""
+    """One host on a loopback address serving robots.txt, images and HTML pages, logging every request."""
 
     def __init__(self, host: str, images: dict[str, bytes], robots: str | None = "User-agent: *\nAllow: /\n",
-                 image_s: float = 0.03) -> None:
+                 image_s: float = 0.03, pages: dict[str, str] | None = None) -> None:
         if not host.startswith("127."):
             raise ValueError("test servers bind loopback addresses only")
-        self._server = _Server(host, images, robots, image_s)
+        self._server = _Server(host, images, robots, image_s, pages or {})
         self.origin = f"http://{host}:{self._server.server_address[1]}"
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
