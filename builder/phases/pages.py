@@ -59,7 +59,7 @@ def pages_partition(task: PagesTask) -> PartitionResult:
         before, _ = filter_stages(config)
         # A crawl fetches the images of the sites it crawls as it goes (one task per site; into
         # its WARC, so reading that back needs no network); all other images wait for the fetch phase.
-        stages = [*before, ImageStage(config.images, network=own_sites(partition) if source.kind == "crawl" else False)]
+        stages = [*before, ImageStage(config.images, network=own_sites(partition) if source.type == "crawl" else False)]
         failed = True
         try:
             jobs = _write_pages(output, partition.id, run_stages(stages, docs, ctx), BlobStore(fetch_dir(output)))
