@@ -9,9 +9,11 @@ request started and ended (tests/support/request_log.py).
 
     python bench/politeness.py [--no-ray] [--image-ms 30] [--crawl-delay 0]
 
-Per run: the most requests in flight to the host at once, the smallest gap between two
-request starts as the server saw them, robots.txt requests, and the most requests for one
-image URL. Ends with one JSON line: loom = the worst max-in-flight over the runs, baseline
+Per run: the most requests in flight to the host at once, the smallest and the mean gap
+between two request starts as the server saw them (on a loaded machine a request reaches the
+server's clock some ms early or late: "OK" asks, as the tests do, for a mean of at least 0.9x
+the delay and at most one gap under half of it), robots.txt requests, and the most requests
+for one image URL. Ends with one JSON line: loom = the worst max-in-flight over the runs, baseline
 = the configured per_host_concurrency (ratio <= 1: the limit held across the run).
 """
 
@@ -36,7 +38,6 @@ IMAGES_PER_PAGE = 12
 SHARED_PER_PAGE = 6  # of each page's images, this many appear on every page
 CONCURRENCY = 2
 DELAY_S = 0.05
-JITTER_S = 0.015  # scheduling jitter of a loaded machine, as the server's clock sees it
 
 
 def image_paths() -> tuple[list[list[str]], dict[str, bytes]]:
@@ -92,21 +93,25 @@ def main() -> int:
     print(f"scenario: {PAGES} pages x {IMAGES_PER_PAGE} images on one host ({len(images)} distinct URLs), "
           f"files_per_partition 2, per_host_concurrency {CONCURRENCY}, per_host_delay_s {DELAY_S}, "
           f"Crawl-delay {args.crawl_delay or 'none'}")
-    results = {}
+    results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="loom-politeness-") as tmp, \
             LoggedSite("127.0.0.2", images, robots, args.image_ms / 1000) as site:
         root = Path(tmp)
         source = write_pages(root, [[site.origin + p for p in page] for page in per_page])
         for name, executor in runs:
             result = results[name] = run_one(root, site, source, executor)
-            ok = (result["max_in_flight"] <= CONCURRENCY and (result["min_gap_s"] or 0) >= want_gap - JITTER_S
+            short = sum(1 for gap in result["gaps_s"] if gap < want_gap / 2)
+            ok = (result["max_in_flight"] <= CONCURRENCY and short <= 1 and result["mean_gap_s"] >= 0.9 * want_gap
                   and result["robots"] == 1 and result["max_requests_per_image"] == 1)
             print(f"{name:>10}: max in flight {result['max_in_flight']} (limit {CONCURRENCY}), "
-                  f"min start gap {result['min_gap_s']} s (limit {want_gap}), robots.txt {result['robots']}, "
+                  f"start gaps min {result['min_gap_s']} s / mean {result['mean_gap_s']} s (limit {want_gap}; "
+                  f"{short} under half of it), robots.txt {result['robots']}, "
                   f"image requests {result['image_requests']} for {result['image_urls']} URLs "
                   f"(max {result['max_requests_per_image']} per URL), images out {result['images_out']}, "
                   f"{result['seconds']} s  {'OK' if ok else 'VIOLATED'}")
     worst = max(r["max_in_flight"] for r in results.values())
+    for result in results.values():
+        result.pop("gaps_s")
     print(json.dumps({"bench": "politeness", "unit": "max requests in flight to one host", "loom": worst,
                       "baseline": CONCURRENCY, "ratio": worst / CONCURRENCY,
                       "min_gap_s": min(r["min_gap_s"] or 0 for r in results.values()),

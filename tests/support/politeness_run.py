@@ -19,9 +19,15 @@ CONCURRENCY = 2
 DELAY_S = 0.2
 CRAWL_DELAY_S = 0.3
 # When a request reaches the server's clock varies on a loaded machine (tens of ms here, with
-# its load at 10+); per-worker budgets (the bug) give gaps of ~0, far below these bounds.
-MIN_GAP = 0.5  # of the delay: no two starts closer
+# its load at 10-19 on 2 cores; once in a few runs a thread given its start time is descheduled
+# for a whole delay and lands right before the next request). Per-worker budgets (the bug) give
+# many gaps of ~0; one budget per host gives none but such a straggler.
+MIN_GAP = 0.5  # of the delay: no two starts closer, but for at most one straggler
 MEAN_GAP = 0.9  # of the delay: the rate over the run (jitter does not add up)
+
+
+def short_gaps(fig: dict, delay: float) -> int:
+    return sum(1 for gap in fig["gaps_s"] if gap < delay * MIN_GAP)
 
 
 @contextlib.contextmanager
@@ -66,7 +72,7 @@ def check_polite(summary: RunSummary, sites: tuple[LoggedSite, LoggedSite]) -> N
     fig_a, fig_b = figures(a.hits), figures(b.hits)
     for fig, gap in ((fig_a, DELAY_S), (fig_b, CRAWL_DELAY_S)):
         assert fig["max_in_flight"] <= CONCURRENCY, fig
-        assert fig["min_gap_s"] >= gap * MIN_GAP, fig
+        assert short_gaps(fig, gap) <= 1, fig
         assert fig["mean_gap_s"] >= gap * MEAN_GAP, fig
         assert fig["robots"] == 1, fig
         assert fig["max_requests_per_image"] == 1, fig

@@ -123,6 +123,7 @@ def figures(hits: list[Hit]) -> dict[str, Any]:
         "max_in_flight": max_in_flight(hits),
         "min_gap_s": round(min(gaps), 3) if gaps else None,
         "mean_gap_s": round((starts[-1] - starts[0]) / len(gaps), 3) if gaps else None,
+        "gaps_s": [round(g, 3) for g in gaps],
         "robots": sum(1 for h in hits if h.path == "/robots.txt"),
         "image_urls": len(image_hits),
         "max_requests_per_image": max(image_hits.values()) if image_hits else 0,
