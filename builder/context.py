@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from builder.stats import Stats
 
 if TYPE_CHECKING:
     from builder.config import LoomConfig
     from builder.document import Document
+    from builder.net.fetcher import Fetcher
+    from builder.net.result import FetchResult
 
 
 class ImageArchive(Protocol):
@@ -30,7 +32,13 @@ class RunContext:
     image_archive: ImageArchive | None = None
     # Receives each rejected document with its reason, when the config keeps rejects.
     rejects: Callable[[Document, str], None] | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    # Side inputs a source's `read` hands to the later stages of its partition (typed, so a
+    # reader sees who sets what): a crawl archives the image stage's responses in its WARC
+    # (`response_observer(result, kind)`), and in the pages phase, asked by `share_site_fetcher`,
+    # lends its own fetcher for its site's images (one budget and robots.txt per site).
+    response_observer: Callable[[FetchResult, str], None] | None = None
+    share_site_fetcher: bool = False
+    site_fetcher: Fetcher | None = None
     # Called when the partition's stages are done (a crawl's fetcher, which the image stage
     # fetches the crawled site's images through, outlives the crawl's own generator).
     closers: list[Callable[[], None]] = field(default_factory=list)

@@ -87,8 +87,8 @@ class ImageStage(Stage):
         max_images = max(4 * self.config.threads, 64)
         pending_images = 0
         for doc in docs:
-            self._fetcher.observer = ctx.extras.get("response_observer")  # set by a crawl source: archives responses
-            site = ctx.extras.get("site_fetcher")
+            self._fetcher.observer = ctx.response_observer  # set by a crawl source: archives responses
+            site = ctx.site_fetcher
             if source.archive is not ctx.image_archive or (site is not None and source.fetcher is not site):
                 # a new partition may bring a new archive, or a crawl its site's fetcher
                 source = self._source(ctx)
@@ -109,7 +109,7 @@ class ImageStage(Stage):
     def _source(self, ctx: RunContext) -> ImageSource:
         assert self._fetcher is not None
         # A crawl's fetcher when the partition is a crawl (its site's budget and robots.txt).
-        fetcher = ctx.extras.get("site_fetcher") or self._fetcher
+        fetcher = ctx.site_fetcher or self._fetcher
         return ImageSource(self.config, fetcher, self._cache, ctx.image_archive, self._decoder,
                            network=self.network)
 

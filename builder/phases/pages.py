@@ -51,7 +51,7 @@ def pages_partition(task: PagesTask) -> PartitionResult:
         from builder.partition_tasks import close_all, filter_stages, reject_sink, with_stable_keys
 
         ctx = RunContext(config, partition=partition.id, work_dir=output.work_dir)
-        ctx.extras["share_site_fetcher"] = True  # a crawl's images of its own site: through its fetcher
+        ctx.share_site_fetcher = True  # a crawl's images of its own site: through its fetcher
         rejects, reject_files = reject_sink(output, partition.id, config)
         ctx.rejects = rejects
         source = build_sources(config)[partition.source_index]

@@ -158,12 +158,12 @@ class CrawlSource(Source):
         # In a run's pages phase the image stage fetches this site's images through the crawl's
         # own fetcher: one budget (concurrency, delay, Crawl-delay, Retry-After) and one robots.txt
         # cache for the site's pages and images; it is closed when the partition's stages are.
-        shared = bool(ctx.extras.get("share_site_fetcher"))
+        shared = ctx.share_site_fetcher
         if shared:
-            ctx.extras["site_fetcher"] = fetcher
+            ctx.site_fetcher = fetcher
         if writer is not None:  # robots.txt files and the image stage's responses go in the WARC too
             fetcher.observer = response_observer(writer, ("robots", "image") if shared else ("robots",))
-            ctx.extras["response_observer"] = response_observer(writer)
+            ctx.response_observer = response_observer(writer)
         try:
             yield from _Crawl(self.config, fetcher, writer, ctx).run(partition.items)
         finally:
