@@ -39,6 +39,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    from builder import log_setup
+
+    log_setup.install()  # warcio's warnings and loom's own go through logging, around the progress bar
     first = next((a for a in argv if not a.startswith("-")), None)
     if first is not None and first not in COMMANDS and argv[0] == first:
         from builder.errors import EXIT_USAGE

@@ -63,6 +63,7 @@ def test_images_disabled_keeps_url_only_images_and_validate_says_so(repo_dir, tm
     assert "the shards have no image members" in text and "images.enabled: false" in text
     assert "SKIP  processor.inputs" in text and "FAIL" not in text
     assert main(["validate", str(out), "--strict"]) == 1
+    assert main(["export", "parquet", str(out), str(tmp_path / "pq")]) == 0  # URLs, no bytes
 
 
 @pytest.fixture

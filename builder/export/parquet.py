@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.shards.reader import iter_raw_samples, shard_paths
+from builder.validate.schema import URL_REF_RE
 
 ROWS_PER_GROUP = 256
 
@@ -89,10 +90,15 @@ def sample_row(sample: dict[str, Any]) -> dict[str, Any]:
             payloads.append(None)
             per_node.append(text_info[i])
             continue
+        info = image_info[i] or {}
+        if URL_REF_RE.match(ref):  # a URL-only image (images.enabled: false): no bytes to export
+            urls.append(ref)
+            payloads.append(None)
+            per_node.append(info)
+            continue
         payload = sample.get(ref)
         if not isinstance(payload, bytes):
             raise ValueError(f"image member {ref} is missing")
-        info = image_info[i] or {}
         urls.append(info.get("src", ref))
         payloads.append({"bytes": payload, "path": f"{data['key']}.{ref}"})
         per_node.append(info)
