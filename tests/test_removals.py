@@ -73,3 +73,21 @@ def test_bad_removal_records_are_named() -> None:
     assert "is not '<unit>.<why>'" in problems
     assert "kind 'video'" in problems
     assert "go past" in problems
+
+
+def test_a_document_whose_fetches_all_failed_is_dropped_for_that_cause() -> None:
+    """Offline, every fetch fails with image.dns_error: the document is no_image_left, not too_few_images."""
+    from filters.config import FiltersConfig
+    from filters.document_rules import DocumentRulesStage
+
+    docs = [make_document(i, paragraphs=3, images=3 if i == 2 else 2) for i in range(3)]
+    ctx = RunContext(config=LoomConfig(), rejects=lambda doc, reason: None)
+    for doc in docs[:2]:  # what the image stage does with failed fetches
+        ctx.remove_nodes(doc, {id(n): "image.dns_error" for n in doc.images})
+    a, b, c = docs[2].images  # an opted-out page whose third image also failed to resolve
+    ctx.remove_nodes(docs[2], {id(a): "image.noai", id(b): "image.noai", id(c): "image.dns_error"})
+    assert list(DocumentRulesStage(FiltersConfig())(docs, ctx)) == []
+    assert ctx.stats.drops["doc.no_image_left"] == 3 and "doc.too_few_images" not in ctx.stats.drops
+    assert ctx.stats.causes["doc.no_image_left"] == {"image.dns_error": 2, "image.noai": 1}
+    assert docs[0].metadata["drop_causes"] == {"image.dns_error": 2}
+    assert docs[2].metadata["drop_causes"] == {"image.noai": 2, "image.dns_error": 1}
