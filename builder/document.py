@@ -104,6 +104,7 @@ class Provenance:
     warc_offset: int | None = None
     warc_length: int | None = None
     warc_record_id: str | None = None
+    payload_digest: str | None = None  # WARC-Payload-Digest (sha1:<base32>): the content's identity
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__slots__ if getattr(self, k) is not None}

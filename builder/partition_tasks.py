@@ -57,10 +57,16 @@ def document_stages(config: LoomConfig) -> list[Stage]:
 
 
 def _stable_key(doc: Document) -> str:
-    """Unique across the corpus and stable across runs: the URL plus where the record sits."""
+    """Stable across runs: the URL plus the content's identity (payload digest) or where the record sits.
+
+    A crawl archives its responses in fetch order, which timing decides; the payload digest
+    is the same in every crawl of the same content and when its WARC is read back.
+    """
     prov = doc.provenance
     where = ""
-    if prov is not None and prov.warc_file:
+    if prov is not None and prov.payload_digest:
+        where = prov.payload_digest
+    elif prov is not None and prov.warc_file:
         where = f"{Path(prov.warc_file).name}:{prov.warc_offset}"
     elif prov is not None and prov.file:  # local pages may share a URL (one --url for many files)
         where = prov.file
@@ -225,8 +231,15 @@ def finish_build(output: RunOutput, partition_id: str, docs: Iterable[Document],
 
 
 def with_stable_keys(docs: Iterable[Document]) -> Iterator[Document]:
+    seen: set[str] = set()
     for doc in docs:
-        doc.id = _stable_key(doc)
+        key = base = _stable_key(doc)
+        n = 1
+        while key in seen:  # the same content at the same URL twice (two captures): keep both, in order
+            n += 1
+            key = document_key(base, str(n))
+        seen.add(key)
+        doc.id = key
         yield doc
 
 

@@ -88,6 +88,8 @@ class ImageStage(Stage):
         pending_images = 0
         for doc in docs:
             self._fetcher.observer = ctx.response_observer  # set by a crawl source: archives responses
+            # Re-reading a crawl's archive: its robots.txt answers hold, nothing is asked live.
+            self._fetcher.robots_archive = getattr(ctx.image_archive, "robots", None)
             site = ctx.site_fetcher
             if source.archive is not ctx.image_archive or (site is not None and source.fetcher is not site):
                 # a new partition may bring a new archive, or a crawl its site's fetcher

@@ -88,6 +88,8 @@ class Fetcher:
         self.limiter = HostLimiter(cfg.max_concurrency, cfg.per_host_concurrency)
         self.watchdog = Watchdog()
         self.robots = RobotsCache(cfg.robots, cfg.robots_token, self._fetch_robots)
+        # Asked for a robots.txt URL before it is fetched: a RobotsFetch from an archive, or None.
+        self.robots_archive: Callable[[str], RobotsFetch | None] | None = None
         # Called with every result `fetch` returns and every robots.txt fetched, with the kind
         # ("page", "image", "robots"), from the fetching thread (a crawl archives them).
         self.observer: Callable[[FetchResult, str], None] | None = None
@@ -156,8 +158,8 @@ class Fetcher:
         hops: list[FetchResult] = []  # redirect responses on the way, kept in `history`
         for _hop in range(self.config.max_redirects + 1):
             reason = self._precheck(current, obey_robots)
-            if reason is not None:
-                return FetchResult(url, final_url=current, error=reason, attempts=attempts)
+            if reason is not None:  # the redirects on the way stay in `history` (a crawl archives them)
+                return FetchResult(url, final_url=current, error=reason, attempts=attempts, history=hops)
             result = self._with_retries(current, kind, check_headers, obey_robots)
             attempts += result.attempts
             result.url, result.attempts = url, attempts
@@ -257,6 +259,7 @@ class Fetcher:
             reason = check(response.status_code, result.headers, result.header_items)
             if reason is not None:
                 result.error = reason
+                result.refused = True
                 return
         limit = self.config.max_bytes
         length = result.headers.get("content-length", "")
@@ -274,6 +277,10 @@ class Fetcher:
         result.body = b"".join(chunks)  # one allocation of the final size, no regrowth
 
     def _fetch_robots(self, robots_url: str) -> RobotsFetch:
+        if self.robots_archive is not None:  # re-reading an archive: its robots.txt, not the live one
+            archived = self.robots_archive(robots_url)
+            if archived is not None:
+                return archived
         result = self._follow(robots_url, "robots", None, obey_robots=False)
         if self.observer is not None:
             self.observer(result, "robots")

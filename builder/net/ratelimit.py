@@ -20,6 +20,8 @@ class _HostState:
     # The last start given out: a request with a longer delay than the one before it (an image
     # after robots.txt taught us a Crawl-delay) still waits its own delay after it.
     last_start: float = float("-inf")
+    last_went: float = float("-inf")  # when the last request actually went (after its wait)
+    hold_until: float = 0.0  # a Retry-After hold: nothing starts before this, waiting requests included
     cond: threading.Condition = field(default_factory=threading.Condition)
 
 
@@ -50,10 +52,11 @@ class HostLimiter:
 
     def acquire(self, host: str, delay: float, max_wait: float) -> None:
         """Wait for a slot on `host` (and a global one); raises HostBusy past `max_wait` seconds."""
+        limit = self.per_host
         state = self._state(host)
         give_up = time.monotonic() + max_wait
         with state.cond:
-            while state.active >= self.per_host:
+            while state.active >= limit:
                 remaining = give_up - time.monotonic()
                 if remaining <= 0:
                     raise HostBusy(host)
@@ -65,13 +68,37 @@ class HostLimiter:
             state.last_start = start
             state.next_start = start + delay
             state.active += 1
-        if start > now:
-            time.sleep(start - now)
+        try:
+            self._wait_turn(state, start, delay, give_up, host)
+        except HostBusy:
+            self.release_host(state)
+            raise
         self._global.acquire()
+
+    @staticmethod
+    def _wait_turn(state: _HostState, start: float, delay: float, give_up: float, host: str) -> None:
+        """Sleep until the claimed start, then until `delay` after the last request that went and past
+        any hold a Retry-After set meanwhile: a late wake-up or a hold never lets two go together."""
+        while True:
+            now = time.monotonic()
+            if start > now:
+                time.sleep(start - now)
+                continue
+            with state.cond:
+                now = time.monotonic()
+                start = max(state.last_went + delay, state.hold_until)
+                if now >= start:
+                    state.last_went = now
+                    return
+            if start > give_up:
+                raise HostBusy(host)
 
     def release(self, host: str) -> None:
         self._global.release()
-        state = self._state(host)
+        self.release_host(self._state(host))
+
+    @staticmethod
+    def release_host(state: _HostState) -> None:
         with state.cond:
             state.active -= 1
             state.cond.notify()
@@ -80,4 +107,6 @@ class HostLimiter:
         """Push the host's next start `seconds` into the future (after a 429 / 503 with Retry-After)."""
         state = self._state(host)
         with state.cond:
-            state.next_start = max(state.next_start, time.monotonic() + seconds)
+            until = time.monotonic() + seconds
+            state.next_start = max(state.next_start, until)
+            state.hold_until = max(state.hold_until, until)  # also for requests already waiting

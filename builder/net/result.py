@@ -17,6 +17,7 @@ class FetchResult:
     error: str | None = None
     attempts: int = 0
     deadline_hit: bool = False  # the total deadline (not a connect/read timeout) ended it
+    refused: bool = False  # the response's headers made us refuse its body (X-Robots-Tag noai, a wrong type)
     elapsed_s: float = 0.0
     request_headers: list[tuple[str, str]] = field(default_factory=list)  # as sent, for WARC request records
     history: list[FetchResult] = field(default_factory=list)  # redirect responses before this one

@@ -9,7 +9,7 @@ FORMAT_VERSION = 1
 # Additions a version-1 reader may ignore (new optional fields) bump this; readers accept any.
 # 1: image_info "url" (the candidate used) and "candidates" (every URL of the image).
 # 2: the sample's "removed" list (what stages removed, and why); URL-only image nodes.
-FORMAT_MINOR_VERSION = 2
+FORMAT_MINOR_VERSION = 3
 MANIFEST_NAME = "manifest.json"
 STATS_NAME = "stats.json"
 # Every member gets this mtime (2000-01-01T00:00:00Z) so a rebuild is byte-identical.

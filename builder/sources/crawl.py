@@ -280,8 +280,8 @@ class _Crawl:
             # A seed that redirects (http -> https, example.org -> www.example.org) moves its site along.
             site = host_of(final_url) if task.depth == 0 else task.site
             self._follow(task, site, final_url, result.body)
-        provenance = Provenance(url=final_url, source="crawl",
-                                fetched=written.date if written else _now())
+        provenance = Provenance(url=final_url, source="crawl", fetched=written.date if written else _now(),
+                                payload_digest=self.pages[final_key][0])
         if written is not None:
             provenance.warc_file, provenance.warc_offset = written.file, written.offset
             provenance.warc_length, provenance.warc_record_id = written.length, written.record_id
@@ -320,9 +320,10 @@ def response_observer(writer: CrawlWarcWriter, kinds: tuple[str, ...] = ("image"
 
     The image stage's fetcher gets one (its images and robots.txt files), the crawl's own
     fetcher one for robots.txt only (pages are archived in order by the crawl itself). Called
-    from fetching threads; the writer is thread-safe. A 200 whose body was refused (too
-    large, X-Robots-Tag) is not archived: an empty image record would stand for the picture
-    when the archive is read back.
+    from fetching threads; the writer is thread-safe. A 200 refused for its headers
+    (X-Robots-Tag noai, a wrong type) is archived with those headers and no body (marked
+    WARC-Truncated), so a re-read refuses it the same way without asking again; one cut for
+    its size or time is not (an empty record would stand for the picture).
     """
 
     def observe(result: FetchResult, kind: str) -> None:
@@ -330,7 +331,7 @@ def response_observer(writer: CrawlWarcWriter, kinds: tuple[str, ...] = ("image"
             return
         for hop in result.history:
             archive_result(writer, hop, hop.final_url or result.url)
-        if result.status is not None and not (result.error is not None and result.status < 300):
+        if result.status is not None and (result.error is None or result.status >= 300 or result.refused):
             archive_result(writer, result, result.final_url or result.url)
 
     return observe

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Iterator
 from builder.context import RunContext
 from builder.errors import SourceError
 from builder.images.archive_index import ArchiveImageIndex
+from builder.net.robots import RobotsFetch
 from builder.sources.page import Page
 from builder.sources.partition import Partition, partition_id
 from builder.sources.remote import RemoteError, RemoteReader, expand_remote, is_remote, url_name
 from builder.sources.warc_pages import page_from_record
-from builder.sources.warc_records import media_type, read_archive, read_payload
+from builder.sources.warc_records import media_type, read_archive, read_payload, robots_origin
 
 if TYPE_CHECKING:
     from builder.sources.warc import WarcSource
@@ -52,6 +53,20 @@ class RemoteImageArchive:
         self.reader = reader
         self.url = url
         self.index: ArchiveImageIndex[tuple[int, int]] = ArchiveImageIndex()
+        self.robots_index: dict[str, tuple[int, int, int]] = {}  # origin -> (offset, length, status)
+
+    def robots(self, robots_url: str) -> RobotsFetch | None:
+        """The archived answer to `robots_url` seen so far (a crawl archives them)."""
+        where = self.robots_index.get(robots_url.rsplit("/", 1)[0].lower())
+        if where is None:
+            return None
+        offset, length, status = where
+        try:
+            found = read_payload(io.BytesIO(self.reader.read_range(self.url, offset, length)))
+        except Exception as exc:  # noqa: BLE001 - a failed read: robots.txt is fetched live instead
+            log.warning("%s: cannot read archived %s: %s", self.url, robots_url, exc)
+            return None
+        return RobotsFetch(status, found[0] if found else b"")
 
     def __len__(self) -> int:
         return len(self.index)
@@ -93,6 +108,9 @@ def read_remote_warc(source: WarcSource, url: str, ctx: RunContext) -> Iterator[
                 if archive.add(rec.rec_type, rec.url, media_type(rec.content_type), rec.status, rec.offset,
                                rec.length, rec.digest, rec.refers_to):
                     ctx.stats.count("archive.images_indexed")
+                origin = robots_origin(rec)
+                if origin is not None and rec.status is not None:
+                    archive.robots_index.setdefault(origin, (rec.offset, rec.length, rec.status))
                 page = page_from_record(rec, url, max_bytes, ctx.stats)
                 if page is not None:
                     ctx.stats.count("record.out")

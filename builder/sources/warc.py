@@ -20,6 +20,7 @@ from typing import Iterator
 from builder.context import RunContext
 from builder.errors import SourceError
 from builder.images.archive_index import ArchiveImageIndex
+from builder.net.robots import RobotsFetch
 from builder.sources import brotli_compat  # noqa: F401  (registers the brotli adapter)
 from builder.sources.base import Source
 from builder.sources.config import WarcSourceConfig
@@ -33,6 +34,7 @@ from builder.sources.warc_records import (
     media_type,
     read_archive,
     read_payload,
+    robots_origin,
 )
 
 log = logging.getLogger(__name__)
@@ -49,9 +51,22 @@ class WarcImageArchive:
     """Image responses held in one archive, found by any URL of the same canonical form (the
     `ImageArchive` of the run context)."""
 
-    def __init__(self, path: Path, index: ArchiveImageIndex[int]) -> None:
+    def __init__(self, path: Path, index: ArchiveImageIndex[int], robots: dict[str, tuple[int, int]] | None = None
+                 ) -> None:
         self.path = path
         self.index = index
+        self.robots_index = robots or {}  # origin -> (offset, status) of an archived robots.txt
+
+    def robots(self, robots_url: str) -> RobotsFetch | None:
+        """The archived answer to `robots_url` (a crawl archives them), so a re-read asks nothing live."""
+        where = self.robots_index.get(robots_url.rsplit("/", 1)[0].lower())
+        if where is None:
+            return None
+        offset, status = where
+        with open(self.path, "rb") as fh:
+            fh.seek(offset)
+            found = read_payload(fh)
+        return RobotsFetch(status, found[0] if found else b"")
 
     def __len__(self) -> int:
         return len(self.index)
@@ -70,14 +85,17 @@ class WarcImageArchive:
         return None
 
 
-def index_images(path: Path) -> ArchiveImageIndex[int]:
+def index_images(path: Path, robots: dict[str, tuple[int, int]] | None = None) -> ArchiveImageIndex[int]:
     """The successful image responses of the archive (and revisits of them), by canonical URL,
-    located by offset (up to any damage)."""
+    located by offset (up to any damage); archived robots.txt answers go to `robots`."""
     index: ArchiveImageIndex[int] = ArchiveImageIndex()
     with open(path, "rb") as fh:  # damage is reported by the page pass
         for rec in iter_records(fh, read_pages=False, max_payload=0):
             index.add(rec.rec_type, rec.url, media_type(rec.content_type), rec.status, rec.offset,
                       rec.digest, rec.refers_to)
+            origin = robots_origin(rec)
+            if robots is not None and origin is not None and rec.status is not None:
+                robots.setdefault(origin, (rec.offset, rec.status))
     return index
 
 
@@ -113,8 +131,9 @@ class WarcSource(Source):
             raise SourceError(f"{path}: unsupported archive compression (use .warc, .warc.gz, .arc or .arc.gz)")
         if not os.access(path, os.R_OK) or not path.is_file():
             raise SourceError(f"{path}: cannot read archive: not a readable file")
-        index = index_images(path)
-        ctx.image_archive = WarcImageArchive(path, index)
+        robots: dict[str, tuple[int, int]] = {}
+        index = index_images(path, robots)
+        ctx.image_archive = WarcImageArchive(path, index, robots)
         ctx.stats.count("archive.images_indexed", len(index))
         if index.revisits:
             ctx.stats.count("archive.image_revisits", index.revisits)

@@ -32,5 +32,6 @@ def page_from_record(rec: WarcRecord, location: str, max_bytes: int, stats: Stat
     provenance = Provenance(
         url=rec.url, fetched=rec.date, source=source, warc_file=location,
         warc_offset=rec.offset, warc_length=rec.length, warc_record_id=rec.record_id,
+        payload_digest=rec.digest,
     )
     return Page(rec.url, rec.payload, rec.headers, provenance, rec.status or 200)

@@ -145,6 +145,17 @@ def read_payload(stream: BinaryIO) -> tuple[bytes, dict[str, str]] | None:
     return None
 
 
+def robots_origin(rec: WarcRecord) -> str | None:
+    """The origin whose robots.txt answer `rec` archives (a crawl archives them), else None."""
+    if rec.rec_type != "response" or rec.status is None:
+        return None
+    head, sep, path = rec.url.partition("://")
+    host, _, rest = path.partition("/")
+    if not sep or rest.split("?", 1)[0] != "robots.txt":
+        return None
+    return f"{head.lower()}://{host.lower()}"
+
+
 # -- framing -----------------------------------------------------------------------------------
 
 

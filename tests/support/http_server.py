@@ -167,6 +167,7 @@ class _Server(ThreadingHTTPServer):
         self.routes: dict[str, Handler] = {}
         self.hits: Counter[str] = Counter()
         self.log: list[tuple[str, dict[str, str]]] = []
+        self.times: list[tuple[float, str]] = []  # (time.monotonic(), path) of each request, for gaps
         self.default_robots: str | None = None  # None: /robots.txt is a 404 unless routed
         self._lock = threading.Lock()
 
@@ -174,6 +175,7 @@ class _Server(ThreadingHTTPServer):
         with self._lock:
             self.hits[path] += 1
             self.log.append((path, headers))
+            self.times.append((time.monotonic(), path))
 
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # a client hanging up mid-response is normal in these tests
@@ -198,6 +200,10 @@ class LoopbackServer:
     @property
     def log(self) -> list[tuple[str, dict[str, str]]]:
         return self._server.log
+
+    @property
+    def times(self) -> list[tuple[float, str]]:
+        return self._server.times
 
     @property
     def origin(self) -> str:
