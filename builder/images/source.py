@@ -13,6 +13,7 @@ import binascii
 import contextlib
 import multiprocessing
 import os
+import threading
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from builder.images.decode import decode_image
 from builder.images.errors import ImageRejected
 from builder.images.policy import response_opt_out
 from builder.net.fetcher import Fetcher
+from builder.net.robots import ALLOWED, RobotsCache, RobotsFetch, origin_of
 
 
 @dataclass
@@ -89,6 +91,27 @@ class ImageSource:
         self.cache = cache
         self.archive = archive
         self._decoder = decoder  # None: decode on the calling thread
+        self._robots: tuple[Any, RobotsCache, dict[str, bool]] | None = None  # (archive, its robots, held?)
+        self._robots_lock = threading.Lock()
+
+    def _archived_robots(self, url: str) -> str | None:
+        """The refusal the robots.txt held in the page's archive gives `url` (a crawl archives its
+        robots.txt answers), so re-reading the crawl asks nothing live; None when it allows or holds none."""
+        lookup = getattr(self.archive, "robots", None)
+        if lookup is None or not self.config.fetch.robots.obey:
+            return None
+        robots_url = origin_of(url) + "/robots.txt"
+        with self._robots_lock:
+            if self._robots is None or self._robots[0] is not self.archive:
+                self._robots = (self.archive, RobotsCache(self.config.fetch.robots, self.config.fetch.robots_token,
+                                                          lambda u: lookup(u) or RobotsFetch(404)), {})
+            known = self._robots[2]
+            if robots_url not in known:
+                known[robots_url] = lookup(robots_url) is not None
+        if not known[robots_url]:
+            return None
+        verdict = self._robots[1].verdict(url)
+        return None if verdict == ALLOWED else verdict
 
     def _header_check(self, status: int, headers: Any, items: list[tuple[str, str]]) -> str | None:
         return response_opt_out(headers, items, self.config.policy, self.config.fetch.robots_token)
@@ -138,6 +161,8 @@ class ImageSource:
             allowed = [u for u in allowed if canonical(u) not in tried]
             if not allowed:
                 return failed or ImageOutcome(reason="empty")
+        if (refused := self._archived_robots(first)) is not None:  # a crawl's archive: its robots.txt holds
+            return ImageOutcome(reason=refused, source="warc", url=first)
         if not (self.network(first) if callable(self.network) else self.network):
             return ImageOutcome(reason=DEFERRED)
         outcome = ImageOutcome(reason="no_url")
