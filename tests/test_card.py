@@ -41,7 +41,8 @@ def test_every_run_writes_a_card_whose_numbers_are_the_runs(demo_out: Path) -> N
     assert figures["images"] == stats["balance"]["image"]["out"]
     assert figures["text_tokens"] == stats["counts"]["tokens.text"] == manifest["tokens"]["text"] > 0
     assert figures["image_tokens"] == stats["counts"]["tokens.image"] == 64 * figures["images"]
-    assert figures["tokenizer"] == manifest["tokens"]["tokenizer"] == "whitespace"  # no Idefics2 here
+    # The whitespace proxy here (no Idefics2 tokenizer on this machine), else Idefics2's, named.
+    assert figures["tokenizer"] == manifest["tokens"]["tokenizer"] in ("whitespace", "HuggingFaceM4/idefics2-8b")
     assert header["license"] == "other" and "authors" in header["license_details"]
     assert header["language"] == ["en"] and header["size_categories"] == ["n<1K"]
     assert header["task_categories"] == ["image-text-to-text"]
