@@ -45,15 +45,10 @@ def filter_stages(config: LoomConfig) -> tuple[list[Stage], list[Stage]]:
 
 
 def document_stages(config: LoomConfig) -> list[Stage]:
-    """The per-document stages after extraction, in order, fetching images in-line (no fetch phase)."""
+    """The per-document stages after extraction when nothing is fetched (images disabled): the
+    filters. Images are fetched by one path only, the fetch phase (`builder.phases`)."""
     before_fetch, after_fetch = filter_stages(config)
-    stages: list[Stage] = list(before_fetch)
-    if config.images.enabled:
-        from builder.images.stage import ImageStage
-
-        stages.append(ImageStage(config.images))
-    stages.extend(after_fetch)
-    return stages
+    return [*before_fetch, *after_fetch]
 
 
 def _stable_key(doc: Document) -> str:
@@ -181,7 +176,8 @@ def _write_final(output: RunOutput, partition_id: str, docs: Iterable[Document],
 
 
 def build_partition(task: BuildTask) -> PartitionResult:
-    """Source → extract → stages → shards (final, or staging when dedup follows); then the commit."""
+    """Source → extract → filters → shards (final, or staging when dedup follows); then the commit.
+    A run without images (`images.enabled: false`); with images, `builder.phases` runs instead."""
     config, partition, output, staged = task.config, task.partition, task.output, task.staged
 
     def body() -> PartitionResult:
