@@ -143,7 +143,7 @@ def run_guarded(partition_id: str, phase: str, body: Any) -> PartitionResult:
     return failed_result(partition_id, phase, message)
 
 
-def _live(docs: Iterable[Document], counter: LiveCounter) -> Iterator[Document]:
+def live(docs: Iterable[Document], counter: LiveCounter) -> Iterator[Document]:
     for doc in docs:
         counter.tick()
         yield doc
@@ -199,7 +199,7 @@ def finish_build(output: RunOutput, partition_id: str, docs: Iterable[Document],
                  stages: list[Stage], reject_files: ShardSink | None, staged: bool) -> PartitionResult:
     """A partition's documents to shards (final, or staging + dedup keys when dedup follows); then the commit."""
     config = ctx.config
-    docs = _live(docs, LiveCounter(partition_id, ctx.stats))
+    docs = live(docs, LiveCounter(partition_id, ctx.stats))
     if staged:  # the dedup phase counts what finally goes out
         folder = staging_dir(output)
         clear_local_shards(folder, partition_id)
@@ -280,7 +280,7 @@ def dedup_partition(task: ApplyTask) -> PartitionResult:
         ctx.rejects = rejects
         passes = DedupPasses(config.dedup, dedup_dir(output))
         docs = passes.apply(read_documents_from(staging_dir(output), built.shards), ctx)
-        docs = _live(docs, LiveCounter(built.partition, ctx.stats))
+        docs = live(docs, LiveCounter(built.partition, ctx.stats))
         shards = _write_final(output, built.partition, docs, ctx,
                               lambda failed: close_all([], reject_files, failed))
         result = PartitionResult(built.partition, PHASE_DEDUP, shards, ctx.stats)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from builder.context import RunContext
 from builder.document import Document
+from builder.executors.reporting import LiveCounter
 from builder.phases.hosts import bucket_of, host_of, registrable_domain
 from builder.phases.layout import PHASE_PAGES, fetch_dir, lists_dir, pages_file
 from builder.phases.store import BlobStore
@@ -48,7 +49,7 @@ def pages_partition(task: PagesTask) -> PartitionResult:
     def body() -> PartitionResult:
         from builder.extract.stage import ExtractStage
         from builder.images.stage import ImageStage
-        from builder.partition_tasks import close_all, filter_stages, reject_sink, with_stable_keys
+        from builder.partition_tasks import close_all, filter_stages, live, reject_sink, with_stable_keys
 
         ctx = RunContext(config, partition=partition.id, work_dir=output.work_dir)
         ctx.share_site_fetcher = True  # a crawl's images of its own site: through its fetcher
@@ -62,7 +63,8 @@ def pages_partition(task: PagesTask) -> PartitionResult:
         stages = [*before, ImageStage(config.images, network=own_sites(partition) if source.type == "crawl" else False)]
         failed = True
         try:
-            jobs = _write_pages(output, partition.id, run_stages(stages, docs, ctx), BlobStore(fetch_dir(output)))
+            docs = live(run_stages(stages, docs, ctx), LiveCounter(partition.id, ctx.stats))
+            jobs = _write_pages(output, partition.id, docs, BlobStore(fetch_dir(output)))
             failed = False
         finally:
             close_all(stages, reject_files, failed)
