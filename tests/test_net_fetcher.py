@@ -197,7 +197,7 @@ def test_user_agent_refuses_impersonation():
         FetchConfig(user_agent="Mozilla/5.0 (compatible; Googlebot/2.1)")
     with pytest.raises(ValueError):
         FetchConfig(user_agent="mybot/1.0")  # no contact URL
-    assert FetchConfig(user_agent="mybot/1.0 (+https://example.org/bot)").user_agent
+    assert FetchConfig(robots_token="mybot", user_agent="mybot/1.0 (+https://example.org/bot)").user_agent
 
 
 def test_connection_goes_to_the_address_the_guard_checked(hosts):

@@ -23,9 +23,11 @@ def run(args: argparse.Namespace) -> int:
         print(reference_markdown(), end="")
         return 0
     from builder.config import load_config
+    from builder.config_inputs import check_inputs
     from filters.checks.perplexity import check_model_files
 
     config = load_config(args.config)
+    check_inputs(config, args.config)  # no sources, a path that matches nothing: exit 2
     check_model_files(config.filters)  # files a run needs must exist (loom downloads none)
     print(yaml.safe_dump(config.to_public_dict(), sort_keys=False), end="")
     return 0

@@ -39,7 +39,10 @@ def _config_output(config: LoomConfig) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from builder.config_inputs import check_inputs
+
     config = load_config(args.config)
+    check_inputs(config, args.config)  # no sources, a path that matches nothing: exit 2, nothing written
     from filters.checks.perplexity import check_model_files
 
     check_model_files(config.filters)  # before anything runs: a missing model is exit 2, not a failed partition

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from builder.config_base import Section
 from builder.net.user_agent import (
@@ -17,6 +17,8 @@ from builder.net.user_agent import (
     DEFAULT_ROBOTS_TOKEN,
     build_user_agent,
     check_contact,
+    check_names_token,
+    check_printable,
     check_user_agent,
 )
 
@@ -81,8 +83,15 @@ class HttpClientConfig(Section):
     @field_validator("contact_url")
     @classmethod
     def _contact(cls, value: str) -> str:
+        check_printable(value, "contact_url")
         check_contact(value)
         return value
+
+    @model_validator(mode="after")
+    def _agent_names_token(self) -> HttpClientConfig:
+        if self.user_agent is not None:
+            check_names_token(self.user_agent, self.robots_token)
+        return self
 
     @field_validator("robots_token")
     @classmethod

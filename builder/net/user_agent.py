@@ -18,8 +18,36 @@ _IMPERSONATION = re.compile(
 )
 
 
+# Generic HTTP clients: a site owner could not tell this bot from any script using the same library.
+_GENERIC_CLIENT = re.compile(
+    r"\b(curl|wget|python-requests|python-urllib|python-httpx|aiohttp|go-http-client|okhttp|libwww-perl|"
+    r"java|scrapy|node-fetch|axios|httpie|postmanruntime)/",
+    re.IGNORECASE,
+)
+
+
+def check_printable(value: str, what: str = "user agent") -> None:
+    """Raise ValueError unless `value` is printable ASCII (no CR/LF: a header line cannot be split)."""
+    bad = next((c for c in value if not (" " <= c <= "~")), None)
+    if bad is not None:
+        raise ValueError(f"{what} {value!r} contains {bad!r}: only printable ASCII is allowed in a header")
+
+
+def check_names_token(agent: str, token: str) -> None:
+    """Raise ValueError unless `agent` carries `token`, the product token robots.txt rules are matched against."""
+    if not re.search(rf"(^|[\s(;,]){re.escape(token)}(/|[\s;),]|$)", agent, re.IGNORECASE):
+        raise ValueError(f"user agent {agent!r} must name the robots.txt product token {token!r} "
+                         f"(e.g. '{token}/1.0 (+https://you.example/bot)'), so that site rules for it apply")
+
+
 def check_user_agent(value: str) -> None:
-    """Raise ValueError when `value` impersonates a browser or another crawler."""
+    """Raise ValueError when `value` impersonates a browser, another crawler or a generic HTTP client,
+    or is not printable ASCII."""
+    check_printable(value)
+    generic = _GENERIC_CLIENT.search(value)
+    if generic:
+        raise ValueError(f"user agent {value!r} contains {generic.group(0)!r}: name loom's bot, not a generic "
+                         "HTTP client")
     match = _IMPERSONATION.search(value)
     if match:
         raise ValueError(
@@ -39,4 +67,5 @@ def build_user_agent(token: str, contact_url: str, override: str | None = None) 
     agent = override or f"{token}/{__version__} (+{contact_url})"
     check_user_agent(agent)
     check_contact(agent)
+    check_names_token(agent, token)
     return agent

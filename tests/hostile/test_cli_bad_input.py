@@ -10,6 +10,7 @@ must leave all of them as they were (and an `--overwrite` that is refused delete
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -70,7 +71,34 @@ def _foreign_folder(d: Path) -> None:
     user_files(d / "mine")
 
 
+def _write(name: str, content: str | bytes) -> Callable[[Path], None]:
+    def setup(d: Path) -> None:
+        html_config(d)
+        (d / name).write_bytes(content if isinstance(content, bytes) else content.encode())
+    return setup
+
+
+def _both(name: str, content: str | bytes, fragment: str) -> list[Row]:
+    """The same bad config at `loom config check` and at `loom run` (which must write nothing)."""
+    return [Row(f"config-check-{name}", _write(name, content), ["config", "check", f"{{d}}/{name}"], 2, fragment),
+            Row(f"run-{name}", _write(name, content), ["run", f"{{d}}/{name}", "--out", "{d}/out", "--quiet"], 2,
+                fragment)]
+
+
+CRAWL = "sources:\n  - {type: crawl, seeds: %s}\n"
+UA = "sources:\n  - {type: html, paths: [page.html]}\nimages: {fetch: {user_agent: %s}}\n"
+
 ROWS = [
+    *_both("binary.yaml", bytes(range(256)) * 4, "not a YAML config"),
+    *_both("empty.yaml", "", "the config is empty"),
+    *_both("no-sources.yaml", "sources: []\n", "lists no sources"),
+    *_both("no-match.yaml", "sources:\n  - {type: html, paths: [nothing/*.html]}\n", "matches no file"),
+    *_both("missing-seeds.yaml", CRAWL % "missing.txt", "cannot read the seed file"),
+    *_both("bad-seeds.yaml", CRAWL % "page.html", "not an http(s) URL"),
+    *_both("ua-crlf.yaml", UA % '"loombot/1 (+https://x.example)\\r\\nX-Evil: 1"', "only printable ASCII"),
+    *_both("ua-curl.yaml", UA % '"curl/8.4 loombot (+https://x.example)"', "generic"),
+    *_both("ua-requests.yaml", UA % '"python-requests/2.31 (+https://x.example)"', "generic"),
+    *_both("ua-no-token.yaml", UA % '"mybot/1.0 (+https://x.example)"', "product token"),
     Row("overwrite-a-folder-that-is-not-a-loom-output", _overwrite_user_folder,
         ["run", "{d}/run.yaml", "--out", "{d}/mine", "--overwrite", "--quiet"], 2, "not a loom output"),
     Row("out-is-an-existing-file", _out_is_file,
@@ -146,3 +174,12 @@ def test_the_table_runs_as_a_user_would(tmp_path: Path) -> None:
     assert result.returncode == 2 and "not a loom output" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert (tmp_path / "mine" / "photos" / "cat.jpg").is_file()
+
+
+def test_the_finetune_example_on_an_empty_folder_is_one_clear_line(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = subprocess.run([sys.executable, str(REPO / "examples/finetune_idefics2.py"), str(tmp_path / "empty"),
+                             "--output-dir", str(tmp_path / "model")], capture_output=True, text=True, timeout=120,
+                            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 2 and "no shards found" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "model").exists()
