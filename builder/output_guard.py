@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 from builder.errors import OutputError
@@ -83,3 +84,18 @@ def check_writable_folder(folder: Path, command: str, option: str) -> None:
 def _sample(names: list[str]) -> str:
     shown = ", ".join(names[:3])
     return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def remove_stale_temporaries(work_dir: Path) -> None:
+    """Delete the scratch folders (``.tmp-*``, ``.old-*``) a killed run left in its dedup state.
+
+    Called by a run holding the output's lock, so no live writer owns them.
+    """
+    dedup = work_dir / "dedup"
+    if not dedup.is_dir():
+        return
+    for leftover in [*dedup.rglob(".tmp-*"), *dedup.rglob(".old-*")]:
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)

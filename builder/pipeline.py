@@ -25,7 +25,7 @@ from builder.errors import ConfigError, OutputError
 from builder.executors import build_executor
 from builder.executors.base import Executor
 from builder.executors.local import default_workers
-from builder.output_guard import check_output_location, clear_for_overwrite
+from builder.output_guard import check_output_location, clear_for_overwrite, remove_stale_temporaries
 from builder.partition_tasks import (
     PHASE_BUILD,
     PHASE_DEDUP,
@@ -115,6 +115,7 @@ def run_pipeline(config: LoomConfig, out_dir: str | Path, *, overwrite: bool = F
                           "use executor type local with workers: 1 (--workers 1)")
     check_output_location(output)
     with RunState(output).exclusive():
+        remove_stale_temporaries(output.work_dir)  # what a killed run left half-written (we hold the lock)
         return _run_claimed(config, output, overwrite, progress or NoProgress(), started)
 
 
@@ -173,7 +174,8 @@ def _run_claimed(config: LoomConfig, output: RunOutput, overwrite: bool, progres
     summary_stats = stats.to_dict()
     summary_stats["partitions"] = {"total": len(partitions), "failed": failed}
     output.write_json(STATS_NAME, summary_stats)
-    resumed = sum(r.skipped for r in (final.values() if staged else built.values()))
+    # A partition counts as resumed when any of its phases was reused (a build kept while dedup is redone too).
+    resumed = len({p for p, r in built.items() if r.skipped} | {p for p, r in final.items() if r.skipped})
     local_dir = output.local_dir if output.is_local else output.work_dir
     return RunSummary(local_dir, stats, shards, len(partitions), failed, resumed=resumed,
                       seconds=time.monotonic() - started, output=output.url())
