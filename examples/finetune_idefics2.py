@@ -44,22 +44,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from builder.train.dataset import LoomShardDataset
+    from builder.shards.reader import shard_paths
 
-    try:  # before the model loads: an empty or wrong folder is one clear line, not a traceback
-        dataset = LoomShardDataset(args.shards, shuffle_buffer=args.shuffle_buffer, seed=args.seed)
-    except (ValueError, OSError) as exc:
-        print(f"finetune_idefics2.py: {exc} (give the output folder of `loom run`)", file=sys.stderr)
+    # Before torch and the model load: an empty or wrong folder is one clear line, not a traceback.
+    shards = [p for p in shard_paths(args.shards) if p.is_file()]
+    if not shards:
+        print(f"finetune_idefics2.py: no shards found in {args.shards} (give the output folder of `loom run`)",
+              file=sys.stderr)
         return 2
     from transformers import Trainer, TrainingArguments
 
     from builder.train.collator import Idefics2Collator
+    from builder.train.dataset import LoomShardDataset
     from builder.validate.config import ValidateConfig
     from builder.validate.model import load_model
 
     loaded = load_model(ValidateConfig(model=args.model, device="cpu", seed=args.seed,
                                        image_splitting=args.image_splitting,
                                        dtype="float32" if args.device == "cpu" else "bfloat16"))
+    dataset = LoomShardDataset(args.shards, shuffle_buffer=args.shuffle_buffer, seed=args.seed)
     collator = Idefics2Collator(loaded.processor, max_length=args.max_length, policy=args.length_policy,
                                 chat=args.chat)
     training_args = TrainingArguments(
