@@ -134,11 +134,15 @@ def test_config_check_names_a_missing_model(tmp_path: Path, repo_dir: Path, caps
 
     preset = repo_dir / "configs" / "obelics.yaml"
     assert load_config(preset).filters.document.perplexity.model == str(repo_dir / "configs/models/en.arpa.bin")
-    assert main(["config", "check", str(preset)]) == 2  # the model is not in the repository
-    assert "perplexity.model: " in capsys.readouterr().err
-    assert main(["run", str(preset), "--out", str(tmp_path / "out")]) == 2
+    config = tmp_path / "c.yaml"  # the preset's perplexity, with inputs that exist
+    config.write_text(yaml.safe_dump({
+        "sources": [{"type": "warc", "paths": [str(repo_dir / "configs/demo/site.warc.gz")]}],
+        "filters": {"document": {"perplexity": obelics_preset_document()["filters"]["document"]["perplexity"]}}}))
+    assert main(["config", "check", str(config)]) == 2  # the model is not there
+    assert f"perplexity.model: {tmp_path / 'models/en.arpa.bin'} does not exist" in capsys.readouterr().err
+    assert main(["run", str(config), "--out", str(tmp_path / "out")]) == 2
     assert not (tmp_path / "out").exists()
-    path = tmp_path / "c.yaml"
+    path = tmp_path / "no-model.yaml"
     path.write_text(yaml.safe_dump({"filters": {"document": {"perplexity": {"enabled": True}}}}))
     with pytest.raises(ConfigError, match="needs perplexity.model"):
         load_config(path)
