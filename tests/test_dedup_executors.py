@@ -1,4 +1,4 @@
-"""Map and apply in worker processes and on Ray give what they give inline: no dependence on the process."""
+"""Map, the reduce's tasks and apply in worker processes and on Ray give what they give inline."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from builder.context import RunContext
 from builder.document import Document, ImageNode, Provenance, TextNode
 from builder.executors.local import LocalExecutor
 from filters.dedup import DedupConfig, DedupPasses
+from filters.dedup.reduce import merge_reduce, plan_reduce, reduce_bucket
 
 
 def corpus() -> list[dict]:
@@ -72,7 +73,10 @@ def run_with(executor, work_dir: Path, n_parts: int) -> tuple:
     parts = {f"part{i}": docs[i::n_parts] for i in range(n_parts)}
     done = list(executor.map_unordered(map_task, [PartTask(config, str(work_dir), p, d) for p, d in parts.items()]))
     assert sorted(done) == sorted(parts)
-    DedupPasses(DedupConfig(enabled=True), work_dir).reduce()
+    plan = plan_reduce(DedupConfig(enabled=True), work_dir, buckets=3)  # the reduce's tasks on the executor too
+    for step in plan.steps:
+        assert len(list(executor.map_unordered(reduce_bucket, step.tasks))) == len(step.tasks)
+        merge_reduce(plan, step)
     tasks = [PartTask(config, str(work_dir), p, d) for p, d in parts.items()]
     results = list(executor.map_unordered(apply_task, tasks))
     kept = sorted(x for r in results for x in r[0])

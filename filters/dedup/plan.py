@@ -60,6 +60,10 @@ class ReduceBucketTask:
     kind: str  # BUCKET or PARTITION
 
     @property
+    def name(self) -> str:
+        return f"dedup-{self.step}-{self.index}"
+
+    @property
     def folder(self) -> Path:
         return Path(self.work_dir) / REDUCE_DIR / self.step / f"task-{self.index:05d}"
 
