@@ -168,7 +168,7 @@ def timed_reduce(work: Path, buckets: int, workers: int) -> float:
     start = time.perf_counter()
     plan = plan_reduce(config(), work, buckets=buckets)
     for step in plan.steps:
-        for _ in executor.map_unordered(reduce_bucket, [(t,) for t in step.tasks]):
+        for _ in executor.map_unordered(reduce_bucket, step.tasks):
             pass
         merge_reduce(plan, step)
     return time.perf_counter() - start

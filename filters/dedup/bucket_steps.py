@@ -19,6 +19,7 @@ in the same bucket, so each group of duplicates is decided whole by one task.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -57,24 +58,47 @@ def document_table(plan: ReducePlan) -> DocumentTable:
 
 
 class Signatures:
-    """MinHash signatures of global documents, from each partition's memory-mapped file (opened once)."""
+    """MinHash signatures of global documents, read row by row from each partition's file.
+
+    Read with pread, not through a memory map: a map keeps every page it touched (and its
+    neighbours, read ahead) resident, so scattered reads would cost memory in proportion to
+    the corpus's signature files instead of to the rows asked for.
+    """
 
     def __init__(self, plan: ReducePlan) -> None:
         self.plan = plan
         self.offsets = np.array(plan.offsets, dtype=np.int64)
-        self._maps: dict[int, np.ndarray] = {}
+        self.num_perm = plan.config.near_duplicates.num_perm
+        self._files: dict[int, tuple[int, int]] = {}  # partition -> (descriptor, data offset)
+
+    def _file(self, p: int) -> tuple[int, int]:
+        if p not in self._files:
+            path = self.plan.partitions[p].folder / "signatures.npy"
+            header = np.load(path, mmap_mode="r")  # the header only: no data page is touched
+            data_offset = int(header.offset)
+            del header
+            self._files[p] = (os.open(path, os.O_RDONLY), data_offset)
+        return self._files[p]
 
     def rows(self, docs: np.ndarray) -> np.ndarray:
         part = np.searchsorted(self.offsets, docs, side="right") - 1
-        out = np.empty((docs.size, self.plan.config.near_duplicates.num_perm), np.uint32)
+        out = np.empty((docs.size, self.num_perm), np.uint32)
+        row_bytes = self.num_perm * 4
         for p in np.unique(part).tolist():
             rows = np.flatnonzero(part == p)
-            local = docs[rows] - self.offsets[p]
-            order = np.argsort(local)  # sorted reads from the memory map
-            if p not in self._maps:
-                self._maps[p] = np.load(self.plan.partitions[p].folder / "signatures.npy", mmap_mode="r")
-            out[rows[order]] = self._maps[p][local[order]]
+            fd, data_offset = self._file(p)
+            local = (docs[rows] - self.offsets[p]).tolist()
+            data = b"".join([os.pread(fd, row_bytes, data_offset + r * row_bytes) for r in local])
+            out[rows] = np.frombuffer(data, np.uint32).reshape(len(local), self.num_perm)
         return out
+
+    def close(self) -> None:
+        for fd, _ in self._files.values():
+            os.close(fd)
+        self._files.clear()
+
+    def __del__(self) -> None:
+        self.close()
 
 
 def verify_pairs(signatures: Signatures, a: np.ndarray, b: np.ndarray) -> np.ndarray:
