@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from builder.cli import main
-from builder.sources.warc import _iter_records
+from builder.sources.warc_records import iter_records
 from tests.factories import image_bytes
 from tests.support.http_server import LoopbackServer, static
 
@@ -84,9 +84,10 @@ def test_a_list_of_urls_to_crawl(repo_dir, tmp_path):
 def test_common_crawl_index_pointers(repo_dir, tmp_path):
     config, data = setup(repo_dir, tmp_path, "cc-index")
     warc = tmp_path / "warcs" / "site.warc.gz"
-    rows = [{"url": r.url, "warc_filename": f"crawl-data/{warc.name}", "warc_record_offset": r.offset,
-             "warc_record_length": r.length}
-            for r in _iter_records(warc, read_pages=False, max_payload=0) if r.url.endswith(".html")]
+    with open(warc, "rb") as fh:
+        rows = [{"url": r.url, "warc_filename": f"crawl-data/{warc.name}", "warc_record_offset": r.offset,
+                 "warc_record_length": r.length}
+                for r in iter_records(fh, read_pages=False, max_payload=0) if r.url.endswith(".html")]
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "pointers.parquet")
     assert main(["config", "check", str(config)]) == 0
     assert data["sources"][0]["prefix"] == "https://data.commoncrawl.org/"
