@@ -164,6 +164,21 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def _spin(seconds: float) -> float:
+    start, cpu = time.perf_counter(), time.process_time()
+    while time.perf_counter() - start < seconds:
+        pass
+    return time.process_time() - cpu
+
+
+def machine_parallelism(seconds: float = 5.0) -> float:
+    """CPU two busy processes of this session get, over what one gets, right now (2.0 on free cores)."""
+    with get_context("fork").Pool(2) as pool:
+        one = pool.apply(_spin, (seconds,))
+        two = sum(pool.map(_spin, [seconds, seconds], chunksize=1))
+    return two / one
+
+
 def timed_reduce(work: Path, buckets: int, workers: int) -> dict[str, float]:
     """The reduce as `loom run` drives it: each step's tasks through the executor, then its merge."""
     from builder.executors.local import LocalExecutor
@@ -262,6 +277,7 @@ def compare(args: argparse.Namespace, root: Path) -> int:
     for _ in range(args.rounds):
         one.append(timed_reduce(big, args.buckets, 1))
         two.append(timed_reduce(big, args.buckets, 2))
+    parallelism = machine_parallelism()
     best_one, best_two = min(one, key=lambda r: r["wall"]), min(two, key=lambda r: r["wall"])
     speedup = best_one["wall"] / best_two["wall"]
     serial = best_one["merge_cpu"] / best_one["cpu"]
@@ -273,6 +289,8 @@ def compare(args: argparse.Namespace, root: Path) -> int:
     print(f"    CPU the reduce got: 1 worker {best_one['cpu'] / best_one['wall']:.0%} of a core, 2 workers "
           f"{best_two['cpu'] / best_two['wall']:.0%} (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
           "the kernel shares a saturated CPU by session, not by process)")
+    print(f"    two busy processes of this session got {parallelism:.2f}x the CPU of one, just after "
+          "(2.00 on free cores; how much room the machine left for a second worker)")
     print(f"    serial share of the CPU work (the merges): {serial:.1%}: on 2 free cores at most "
           f"{1 / (serial + (1 - serial) / 2):.2f}x")
     digest_two = decisions_digest(big)[0]
@@ -303,7 +321,8 @@ def compare(args: argparse.Namespace, root: Path) -> int:
         "seconds_2_workers": [round(r["wall"], 2) for r in two],
         "cpu_share_1_worker": round(best_one["cpu"] / best_one["wall"], 3),
         "cpu_share_2_workers": round(best_two["cpu"] / best_two["wall"], 3),
-        "serial_cpu_share": round(serial, 4), "load_average": round(os.getloadavg()[0], 1),
+        "serial_cpu_share": round(serial, 4), "machine_parallelism": round(parallelism, 2),
+        "load_average": round(os.getloadavg()[0], 1),
         "decisions_equal": equal,
     }))
     return 0 if equal else 1
