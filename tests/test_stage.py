@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from builder.config import parse_config
 from builder.context import RunContext
 from builder.document import Document, TextNode
+from builder.images.stage import ImageStage
 from builder.partition_tasks import document_stages
 from builder.stage import FAILURES_KEY, Stage, close_stages, run_stages
 
@@ -33,9 +34,9 @@ class Upper(Stage):
 
 def test_every_stage_of_a_run_is_a_stage():
     config = parse_config({"sources": [{"type": "html", "paths": ["."]}]})
-    stages = document_stages(config)
-    assert [s.name for s in stages] == ["filters.text", "filters.image_urls", "images", "filters.images",
-                                        "filters.document_rules"]
+    stages = [*document_stages(config), ImageStage(config.images)]  # images: the fetch phase's stage
+    assert [s.name for s in stages] == ["filters.text", "filters.image_urls", "filters.images",
+                                        "filters.document_rules", "images"]
     assert all(isinstance(s, Stage) for s in stages)
     close_stages(stages)  # nothing opened: closing is harmless
 
