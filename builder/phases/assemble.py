@@ -39,19 +39,18 @@ class Joiner:
             self._buckets[bucket] = read_journal(self.folder, bucket)
         return self._buckets[bucket].get(job)
 
-    def join(self, node: ImageNode, ctx: RunContext) -> bool:
-        """Give `node` its bytes; False (and the drop counted) when the fetch phase got none."""
+    def join(self, node: ImageNode, ctx: RunContext) -> str | None:
+        """Give `node` its bytes; the drop reason instead when the fetch phase got none."""
         job = fetch_job(node.urls())
         record = self.record(job) if job else None
         if record is None or not record.ok or not record.sha256:
-            ctx.stats.drop(f"image.{record.reason if record is not None and record.reason else 'not_fetched'}")
-            return False
+            return f"image.{record.reason if record is not None and record.reason else 'not_fetched'}"
         node.data = self.blobs.get(record.sha256)
         node.info.update(record.info)
         ctx.stats.count(f"image.source.{record.source}")
         if record.url is not None and record.url != job[0]:  # the preferred URL failed; a later one served
             ctx.stats.count("image.candidate_fallback")
-        return True
+        return None
 
 
 def read_pages(output: RunOutput, partition: str, joiner: Joiner, ctx: RunContext) -> Iterator[Document]:
@@ -60,14 +59,14 @@ def read_pages(output: RunOutput, partition: str, joiner: Joiner, ctx: RunContex
         for line in fh:
             entry = json.loads(line)
             doc = Document.from_dict(entry["doc"])
-            missing: set[int] = set()
+            missing: dict[int, str] = {}
             for node, blob in zip(doc.images, entry["blobs"]):
                 if blob is not None:
                     node.data = joiner.blobs.get(blob)
-                elif not joiner.join(node, ctx):
-                    missing.add(id(node))
-            if missing:
-                doc.nodes = [n for n in doc.nodes if id(n) not in missing]
+                elif (reason := joiner.join(node, ctx)) is not None:
+                    missing[id(node)] = reason
+            if missing:  # counted and recorded in doc.removed, so the root cause reaches the reject
+                ctx.remove_nodes(doc, missing)
             yield doc
 
 
