@@ -56,10 +56,12 @@ def test_empty_and_whitespace_pages_are_rejected_as_empty():
 
 
 def test_deep_nesting_is_rejected_quickly():
+    # The time bounds in this file are CPU time of this process: they are about the work done,
+    # which a loaded machine does not change (wall time under load made them flaky).
     body = ("<div>" * 100_000 + "deep text" + "</div>" * 100_000).encode()
-    start = time.monotonic()
+    start = time.process_time()
     assert outcome(body) == "doc.too_deep"
-    assert time.monotonic() - start < 2.0
+    assert time.process_time() - start < 2.0
 
 
 def test_moderate_nesting_is_extracted():
@@ -70,9 +72,9 @@ def test_moderate_nesting_is_extracted():
 
 def test_enormous_page_is_rejected_without_parsing():
     body = b"<html><body>" + b"<p>" + b"word " * 10_000_000 + b"</p></body></html>"  # 50 MB
-    start = time.monotonic()
+    start = time.process_time()
     assert outcome(body) == "doc.page_too_large"
-    assert time.monotonic() - start < 1.0
+    assert time.process_time() - start < 1.0
     assert outcome(body.decode("ascii")) == "doc.page_too_large"
 
 
@@ -84,9 +86,9 @@ def test_page_size_cap_is_configurable():
 
 def test_time_limit_rejects_a_slow_page():
     body = ("<div><p>" + "<span>x</span>" * 200_000 + "</p></div>").encode()
-    start = time.monotonic()
+    start = time.process_time()
     assert outcome(body, config=ExtractConfig(time_limit_s=0.01)) == "doc.extract_timeout"
-    assert time.monotonic() - start < 2.0
+    assert time.process_time() - start < 2.0
 
 
 def test_wrongly_declared_encoding_gives_readable_text():
@@ -110,8 +112,8 @@ def test_every_real_corpus_page_extracts_without_an_exception(shared_dir: Path):
         body = path.read_bytes()
         if path.suffix == ".gz":
             body = gzip.decompress(body)
-        start = time.monotonic()
+        start = time.process_time()
         result = outcome(body)
-        assert time.monotonic() - start < 5.0, path
+        assert time.process_time() - start < 5.0, path
         outcomes[result] = outcomes.get(result, 0) + 1
     assert outcomes["doc"] >= 0.97 * len(files), outcomes
