@@ -29,6 +29,7 @@ from builder.images.source import ImageSource
 from builder.net.fetcher import Fetcher
 from builder.shards.reader import read_documents
 from builder.sources.warc import WarcImageArchive, index_images
+from builder.sources.warc_records import iter_records
 from tests.factories import image_bytes
 from tests.support.http_server import LoopbackServer, static, status
 
@@ -271,3 +272,22 @@ def test_real_archives_serve_their_images_whatever_scheme_the_page_was_read_unde
     assert held >= 1
     if name.startswith("ukwa"):
         assert served == held  # JPEG, GIF, PNG: decoded from the archive
+
+
+def test_uris_written_in_angle_brackets_are_read_as_the_bare_url(tmp_path):
+    """WARC/1.1's grammar put WARC-Target-URI in angle brackets and some writers do so: the page's
+    URL and its archived image (and a revisit's Refers-To) are read without the brackets
+    (warcio strips them; this holds the reader to it)."""
+    image = image_bytes(64, 64)
+    warc = tmp_path / "brackets.warc.gz"
+    archive = CrawlerArchive(warc)
+    digest = archive.response("<https://example.org/pic.png>", image, "image/png")
+    archive.revisit("<https://example.org/again.png>", digest, "<https://example.org/pic.png>", "image/png")
+    archive.response("<https://example.org/article.html>", b"<html><body><p>text</p></body></html>", "text/html")
+    archive.close()
+    with open(warc, "rb") as fh:
+        urls = [rec.url for rec in iter_records(fh, read_pages=True, max_payload=1 << 20)]
+    assert urls == ["https://example.org/pic.png", "https://example.org/again.png", "https://example.org/article.html"]
+    index = index_images(warc)
+    assert index.find("https://example.org/pic.png").url == "https://example.org/pic.png"
+    assert index.find("http://example.org/again.png").revisit
