@@ -95,14 +95,20 @@ def _detect(body: bytes) -> str | None:
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
     """Decode an HTML page's bytes to text (as `sniff_encoding` says); never raises."""
+    return decode_html_source(body, content_type)[0]
+
+
+def decode_html_source(body: bytes, content_type: str | None = None) -> tuple[str, bytes | None]:
+    """`decode_html`, and `body` itself when it is the text's exact UTF-8 (most pages): the parser
+    and byte searches can use it as it is instead of encoding the text again."""
     bom = _bom(body)
     if bom:
-        return body[bom[1] :].decode(bom[0], "replace")
+        return body[bom[1] :].decode(bom[0], "replace"), None
     try:
-        return body.decode("utf-8")  # one pass: validates and decodes
+        return body.decode("utf-8"), body  # one pass: validates and decodes
     except UnicodeDecodeError:
         pass
     try:
-        return body.decode(_declared_or_detected(body, content_type), "replace")
+        return body.decode(_declared_or_detected(body, content_type), "replace"), None
     except LookupError:
-        return body.decode("cp1252", "replace")
+        return body.decode("cp1252", "replace"), None

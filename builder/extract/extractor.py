@@ -11,7 +11,7 @@ from builder.document import Document, ImageNode, TextNode, document_key
 from builder.errors import LoomError
 from builder.extract.config import ExtractConfig
 from builder.extract.content import select
-from builder.extract.decode import decode_html
+from builder.extract.decode import decode_html_source
 from builder.extract.guards import has_binary_magic, has_markup, looks_binary, nesting_too_deep
 from builder.extract.metadata import page_metadata
 from builder.extract.walker import ImageItem, TextItem, WalkTimeout, finish_image, walk
@@ -56,17 +56,25 @@ def extract_document(
             raise ExtractRejected("doc.not_html", content_type)
         if has_binary_magic(body):
             raise ExtractRejected("doc.not_html", "binary content")
-        html = decode_html(body, content_type)
+        html, utf8 = decode_html_source(body, content_type)
     else:
-        html = body
+        html, utf8 = body, None
     if looks_binary(html):
         raise ExtractRejected("doc.not_html", "binary content")
-    if not content_type and html.strip() and not has_markup(html):  # a local file with no type to go by: plain text
+    # A local file with no type to go by: plain text. (isspace, not strip: no copy of the page.)
+    if not content_type and html and not html.isspace() and not has_markup(html):
         raise ExtractRejected("doc.not_html", "no HTML markup")
-    if nesting_too_deep(html, cfg.max_depth):
+    if nesting_too_deep(html, cfg.max_depth, utf8):
         raise ExtractRejected("doc.too_deep", f"elements nested deeper than {cfg.max_depth}")
-    tree = LexborHTMLParser(html)
-    metadata, base_url = page_metadata(tree, url, base_in_body="<base" in html or "<BASE" in html)
+    # (The page's own UTF-8 bytes when it has them: the parser would encode the text back to them;
+    # and a search in bytes is faster than in a str that holds wide characters.)
+    if utf8 is not None:
+        tree = LexborHTMLParser(utf8)
+        base_in_body = b"<base" in utf8 or b"<BASE" in utf8
+    else:
+        tree = LexborHTMLParser(html)
+        base_in_body = "<base" in html or "<BASE" in html
+    metadata, base_url = page_metadata(tree, url, base_in_body=base_in_body)
     body_node = tree.body
     if body_node is None:
         raise ExtractRejected("doc.empty", "no <body>")

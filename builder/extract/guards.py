@@ -36,13 +36,14 @@ def has_markup(text: str, sample: int = 65536) -> bool:
     return _MARKUP.search(text, 0, sample) is not None
 
 
-def nesting_too_deep(html: str, limit: int) -> bool:
+def nesting_too_deep(html: str, limit: int, utf8: bytes | None = None) -> bool:
     """Whether elements nest deeper than `limit` (the parser's time grows with depth squared).
 
     Only pages with more than 4 x `limit` tags are scanned (a page with fewer tags parses fast
-    however it nests), so the check costs nothing on ordinary pages.
+    however it nests), so the check costs nothing on ordinary pages. `utf8`: the text's UTF-8
+    bytes, if at hand (the same count of "<", found faster than in a wide str).
     """
-    if html.count("<") <= 4 * limit:
+    if (utf8.count(b"<") if utf8 is not None else html.count("<")) <= 4 * limit:
         return False
     depth = 0
     for m in _TAG.finditer(html):
