@@ -15,7 +15,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, create_tag
 
 from builder.document import ImageNode
 from builder.errors import LoomError
@@ -28,6 +28,7 @@ from builder.extract.patterns import (
     SKIP_TAGS,
     TEXT_NODE_TAGS,
     judge_class,
+    words,
 )
 from builder.extract.urls import resolve
 
@@ -106,6 +107,27 @@ _KIND = {
     "picture": _PICTURE_TAG,
     "noscript": _NOSCRIPT_TAG,
 }
+# Inline tags common enough to be worth a place in _BY_ID (any other tag is looked up by name).
+_COMMON_INLINE = words("span b strong i em u s small big sup sub font label abbr cite code time mark q var kbd samp")
+
+
+def _kinds_by_id() -> dict[int, tuple[int, str]]:
+    """(kind, name) of common tags by the parser's tag id: reading a node's id is cheaper than its name.
+
+    The id of a standard tag is the same in every page; a custom element's is not (and some names
+    may not be standard), so only names that get the same id in two documents at once are listed."""
+    sample = LexborHTMLParser("<p><!-- a comment -->text</p>").css_first("p")
+    out = {node.tag_id: (_KIND.get(node.tag, _INLINE), node.tag) for node in (sample.first_child, sample.last_child)}
+    for name in sorted({*_KIND, *_COMMON_INLINE}):
+        if name.isalnum():
+            one, two = create_tag(name), create_tag(name)
+            if one.tag_id == two.tag_id and one.tag == name:
+                out[one.tag_id] = (_KIND.get(name, _INLINE), name)
+    return out
+
+
+_BY_ID = _kinds_by_id()
+_TEXT_ID = next(tag_id for tag_id, (_, name) in _BY_ID.items() if name == "-text")
 _DATA_TABLE_BLOCKERS = "table table, div, p, ul, ol, img, picture, h1, h2, h3, h4, h5, h6, blockquote, pre"
 
 
@@ -113,9 +135,13 @@ BR = "\ue000"  # stands for <br> in the text buffer (source newlines are just wh
 _DOUBLE_BR = re.compile(f"{BR}\\s*{BR}[\\s{BR}]*")
 
 
+def _link_kind(href: str) -> int:
+    return LINK_TO_IMAGE if _IMAGE_HREF.search(href) else LINK_TO_PAGE
+
+
 def _only_text(node) -> bool:
     """Whether an element holds nothing but text (and comments)."""
-    child = node.child
+    child = node.first_child
     while child is not None:
         if child.tag not in ("-text", "_comment"):
             return False
@@ -165,8 +191,7 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
     buf_link = 0
     cur = 0
     link_depth = pre_depth = noscript_depth = 0
-    link_kinds: list[int] = []  # LINK_TO_IMAGE / LINK_TO_PAGE of the links we are inside
-    link_hrefs: list[str] = []
+    link_hrefs: list[str] = []  # of the links we are inside (their kind is found for images only)
     picture_sources: list[str] | None = None
     picture_start = 0  # items before the current <picture>
     figure_starts: list[int] = []
@@ -208,7 +233,8 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
         if picture_sources and reason in ("image.tracking_pixel", "image.tiny"):
             reason = ""  # the 1x1 placeholder <img> of a <picture>: its <source>s say what is shown
         url = img.pick_url(attrs, max_srcset_width, picture_sources or ())
-        if url is None and link_kinds and link_kinds[-1] == LINK_TO_IMAGE:
+        link_kind = _link_kind(link_hrefs[-1]) if link_hrefs else 0
+        if url is None and link_kind == LINK_TO_IMAGE:
             url = link_hrefs[-1]  # a placeholder inside a lightbox link: the link names the picture
         absolute = resolve(url, base_url) if url else None
         if absolute is None:
@@ -223,7 +249,7 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
             item = ImageItem(cur, None, reason)
         else:
             image = ImageNode(absolute, alt=" ".join((attrs.get("alt") or "").split()))
-            item = ImageItem(cur, image, link=link_kinds[-1] if link_kinds else 0, figure=bool(figure_starts),
+            item = ImageItem(cur, image, link=link_kind, figure=bool(figure_starts),
                              attrs=attrs, sources=tuple(picture_sources or ()))
         if noscript_depth and items and isinstance(items[-1], ImageItem) and not "".join(buf).strip():
             # <noscript> right after a lazy image: the same picture, spelled for script-less readers.
@@ -236,7 +262,7 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
                 flush()  # the text before an inline image comes before it
         items.append(item)
 
-    node = body.child
+    node = body.first_child
     stack.append((body, _BOX, 0))
     while stack:
         if node is None:
@@ -255,7 +281,6 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
                     cur = back
                 if flags & _LINK:
                     link_depth -= 1
-                    link_kinds.pop()
                     link_hrefs.pop()
                 if flags & _PICTURE:
                     if picture_sources and not any(isinstance(i, ImageItem) for i in items[picture_start:]):
@@ -272,8 +297,8 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
                     _attach_caption(items, boxes, start)
             node = done.next if stack else None
             continue
-        tag = node.tag
-        if tag == "-text":
+        tag_id = node.tag_id
+        if tag_id == _TEXT_ID:
             text = node.text_content
             if text and (buf or not text.isspace()):
                 buf.append(text)
@@ -284,9 +309,14 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
         checked += 1
         if checked % _DEADLINE_EVERY == 0 and time.monotonic() > deadline:
             raise WalkTimeout()
-        kind = _KIND.get(tag, _INLINE)
+        known = _BY_ID.get(tag_id)
+        if known is None:
+            tag = node.tag
+            kind = _KIND.get(tag, _INLINE)
+        else:
+            kind, tag = known
         if kind == _INLINE:  # span, b, em, ...: walk into it, nothing to do on the way out
-            child = node.child
+            child = node.first_child
             if child is None:
                 node = node.next
             else:
@@ -340,8 +370,12 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
                     cur = cur_saved
                     node = node.next
                     continue
-            class_id = f"{attrs.get('class') or ''} {_chrome_id(attrs.get('id'))}"
-            weight, unlikely, byline = judge_class(class_id)
+            klass = attrs.get("class") or ""
+            element_id = attrs.get("id")
+            if klass or element_id:
+                weight, unlikely, byline = judge_class(f"{klass} {_chrome_id(element_id)}")
+            else:  # (most <p>, <li>, <td>: nothing to judge)
+                weight, unlikely, byline = 0, 0, False
             role = (attrs.get("role") or "").lower()
             parent_box = boxes[cur]
             in_article = parent_box.in_article or tag in ("article", "main") or role == "main"
@@ -355,12 +389,16 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
                 chrome = CHROME_BY_CLASS
             else:
                 chrome = 0
-            boxes.append(
-                Box(
-                    cur, tag, weight, chrome, in_article=in_article, klass=attrs.get("class") or "",
-                    byline=byline, sure=unlikely == 2,
-                )
-            )
+            box = Box(cur, tag, weight, chrome)  # (keyword arguments would cost as much again)
+            if in_article:
+                box.in_article = True
+            if klass:
+                box.klass = klass
+            if byline:
+                box.byline = True
+            if unlikely == 2:
+                box.sure = True
+            boxes.append(box)
             cur = len(boxes) - 1
             flags = _BOX
             if tag == "pre":
@@ -371,9 +409,7 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
                 flags |= _FIGURE
         elif kind == _A:
             link_depth += 1
-            href = node.attributes.get("href") or ""
-            link_kinds.append(LINK_TO_IMAGE if _IMAGE_HREF.search(href) else LINK_TO_PAGE)
-            link_hrefs.append(href)
+            link_hrefs.append(node.attrs.get("href") or "")  # (one attribute: cheaper than the dict)
             flags = _LINK
         elif kind == _PICTURE_TAG:
             picture_sources = []
@@ -392,7 +428,7 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
                 node = node.next
                 continue
             flags = _NOSCRIPT
-        child = node.child
+        child = node.first_child
         if child is None:
             if flags:
                 stack.append((node, flags, back))
