@@ -11,6 +11,49 @@ def words(names: str) -> frozenset[str]:
     return frozenset(names.split())
 
 
+def _top_level_alternatives(pattern: str) -> list[str]:
+    """The alternatives of a regex split at its top-level "|" (not inside groups or [...] sets)."""
+    out, start, depth, i = [], 0, 0, 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 1
+        elif c == "[":
+            i = pattern.index("]", i + 2)
+        elif c in "()":
+            depth += 1 if c == "(" else -1
+        elif c == "|" and not depth:
+            out.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    return [*out, pattern[start:]]
+
+
+WRITTEN: dict[re.Pattern[str], str] = {}  # each yes_no pattern -> the pattern as written (for the tests)
+
+
+def yes_no(pattern: str) -> re.Pattern[str]:
+    """`pattern` compiled for yes/no searches, rearranged so Python's regex engine tries fewer
+    alternatives at each position (twice as fast on class names): the \\b alternatives share one
+    \\b, those starting with the same letter share it. A search finds a match exactly when the
+    original pattern's does (only which match it returns may differ)."""
+    bounded, by_first, rest = [], {}, []
+    for alt in _top_level_alternatives(pattern):
+        if alt.startswith("\\b") and len(alt) > 2:
+            bounded.append(alt[2:])
+        elif len(alt) > 1 and (alt[0].isalnum() or alt[0] in "- ") and alt[1] not in "?*+{":
+            by_first.setdefault(alt[0], []).append(alt[1:])
+        else:
+            rest.append(alt)
+    grouped = [re.escape(c) + (f"(?:{'|'.join(tails)})" if len(tails) > 1 else tails[0])
+               for c, tails in by_first.items()]
+    if bounded:
+        grouped.append(r"\b(?:" + "|".join(bounded) + ")")
+    compiled = re.compile("|".join(grouped + rest))
+    WRITTEN[compiled] = pattern
+    return compiled
+
+
 # Subtrees that never hold article text or images.
 SKIP_TAGS = words(
     "script style template svg math iframe object embed canvas head title meta link button select "
@@ -32,7 +75,7 @@ BOILERPLATE_ROLES = words(
 )
 
 # Class/id words of page chrome (matched on "class id" lower-cased).
-UNLIKELY = re.compile(
+UNLIKELY = yes_no(
     r"-ad-|\bads?\b|\badvert|banner|breadcrumb|combx|comment|community|cookie|consent|gdpr|disqus|"
     r"extra|foot|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|"
     r"sponsor|supplemental|ad-break|agegate|pagination|pager|popup|modal|newsletter|subscri|share(?!d)|"
@@ -42,17 +85,17 @@ UNLIKELY = re.compile(
     r"copyright|disclosure|credit|entry-meta|post-?meta|entry-tools|meta-?info|breaking"
 )
 # Of those, the words no wrapper of the article ever carries (a modal, a consent banner).
-NEVER_CONTENT = re.compile(r"cookie|consent|gdpr|popup|modal|newsletter|disqus|comment|outbrain|taboola|agegate")
+NEVER_CONTENT = yes_no(r"cookie|consent|gdpr|popup|modal|newsletter|disqus|comment|outbrain|taboola|agegate")
 # ...unless they also say this (a "content-with-sidebar" wrapper is content).
-MAYBE_CONTENT = re.compile(r"(?<![a-z])and(?![a-z])|article|body|column|content|main|shadow")
-NEGATIVE = re.compile(
+MAYBE_CONTENT = yes_no(r"(?<![a-z])and(?![a-z])|article|body|column|content|main|shadow")
+NEGATIVE = yes_no(
     r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|foot|gdpr|masthead|"
     r"media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|"
     r"tags|widget|social|subscribe|newsletter|nav|menu|caption-credit|credit"
 )
 # The author line ("By Jane Doe, 3 May"): metadata, not text, when it is short.
-BYLINE = re.compile(r"byline|author|dateline|writtenby")
-POSITIVE = re.compile(r"article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|prose")
+BYLINE = yes_no(r"byline|author|dateline|writtenby")
+POSITIVE = yes_no(r"article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|prose")
 # A hidden subtree (its text is not shown to a reader).
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
