@@ -23,20 +23,25 @@ IMAGE_URL = re.compile(r"""(?:https?:)?//[^\s"'<>\\]+?\.(?:jpe?g|png|gif|webp|av
 _PLACEHOLDER = re.compile(
     r"(?:^data:|blank\.(?:gif|png|jpe?g|svg)|spacer\.gif|transparent\.(?:gif|png)|pixel\.(?:gif|png)|"
     r"/(?:trans|clear|1px|1x1)\.(?:gif|png)|"
+    # (a build step often adds a hash or version: transparent-1093278.png, blank_v2.gif)
+    r"/(?:transparent|blank|spacer|empty)[-_.][\w.-]*\.(?:gif|png|svg)|(?:ajax[-_]?)?loader[\w-]*\.(?:gif|svg)|"
     r"placeholder|lazy[-_]?load|loading\.gif|/1x1\.|grey\.gif|gray\.gif|empty\.(?:gif|png))",
     re.I,
 )
 _TRACKER = re.compile(
     r"(?:facebook\.com/tr|doubleclick\.net|google-analytics\.com|googleadservices|scorecardresearch|"
     r"quantserve|/pixel(?:\.gif|\.png|/|\?)|[/.]beacon\b|/tracking?/|imrworldwide|\bpixel\.wp\.com|"
-    r"stats\.wordpress\.com|analytics\.|/b/ss/|bat\.bing\.com|adsrvr|/count(?:er)?\.gif|matomo\.php|piwik\.php)",
+    r"stats\.wordpress\.com|analytics\.|/b/ss/|bat\.bing\.com|adsrvr|/count(?:er)?\.gif|matomo\.php|piwik\.php|"
+    # ad servers' delivery scripts (Revive/OpenX: avw.php is the <noscript> banner image)
+    r"/delivery/(?:avw|lg|ck|ajs|afr)\.php|/adserver/|[/.]adserver\.)",
     re.I,
 )
 # Words one of which every match of the patterns above contains: a cheap test first.
 _PLACEHOLDER_HINTS = ("data:", "blank", "spacer", "transparent", "pixel", "placeholder", "lazy", "loading",
-                      "1x1", "grey", "gray", "empty", "/trans.", "/clear.", "/1px.")
+                      "loader", "1x1", "grey", "gray", "empty", "/trans.", "/clear.", "/1px.")
 _TRACKER_HINTS = ("facebook", "doubleclick", "analytics", "googleads", "scorecard", "quantserve", "pixel",
-                  "beacon", "track", "imrworldwide", "stats.", "/b/ss/", "bing", "adsrvr", "count", "matomo", "piwik")
+                  "beacon", "track", "imrworldwide", "stats.", "/b/ss/", "bing", "adsrvr", "count", "matomo", "piwik",
+                  "/delivery/", "adserver")
 
 
 def _is_placeholder(url: str) -> bool:
@@ -166,17 +171,32 @@ def url_rejection(url: str) -> str | None:
 _LOGO = re.compile(r"logo|print-?only|visible-print|show-for-print|app.?store|google.?play", re.I)
 _VIDEO = re.compile(r"video|player|vjs-|jwplayer|brightcove|youtube|vimeo|poster", re.I)
 VIDEO_ANCESTORS = 4  # boxes up from an image whose class may say it is a video's poster
+# An icon by its own class or id ("icon", "icon-zoom"): a zoom glass, a badge, a label's symbol.
+# (An icons/ folder or a small size in the file name would also say so, but Readability.js keeps
+# such images inside the article and so does the gold: measured with bench/extract_reference.py.)
+_ICON_CLASS = re.compile(r"(?:^|\s)icons?(?:$|\s|[-_])", re.I)
 
 
-def furniture_rejection(attrs: dict[str, str | None], url: str, classes: list[str]) -> str | None:
-    """Why an image outside any <figure> is site furniture, not the article's picture:
-    ``image.logo`` (a site or print logo: its file name, alt, class or id says so) or
-    ``image.video_poster`` (the still of a video player; `classes` are the classes of the
-    boxes around it, innermost first). None for anything else."""
+def is_icon(attrs: dict[str, str | None]) -> bool:
+    """Whether the image's own class or id names it an icon: never the article's picture."""
+    return bool(_ICON_CLASS.search(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"))
+
+
+def furniture_rejection(attrs: dict[str, str | None], url: str, classes: list[str],
+                        in_figure: bool = False) -> str | None:
+    """Why an image the article kept is site furniture, not the article's picture:
+    ``image.logo`` (a site or print logo: its file name, alt, class or id says so),
+    ``image.icon`` (its own class says icon), ``image.video_poster`` (the still of a video
+    player). `classes` are the classes of the boxes around it, innermost first. Inside a
+    <figure> only an icon is furniture: a figure is the article's own picture. None otherwise."""
     own = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
     name = url.split("?", 1)[0].rsplit("/", 1)[-1]
-    if _LOGO.search(f"{own} {name} {attrs.get('alt') or ''}"):
+    if not in_figure and _LOGO.search(f"{own} {name} {attrs.get('alt') or ''}"):
         return "image.logo"
+    if is_icon(attrs):
+        return "image.icon"
+    if in_figure:
+        return None
     if _VIDEO.search(" ".join((own, *classes))):
         return "image.video_poster"
     return None

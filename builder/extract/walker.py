@@ -448,10 +448,10 @@ def finish_image(item: ImageItem, boxes: list[Box], base_url: str, max_srcset_wi
     node = item.node
     if node is None:
         return item.reason
-    if not item.figure:
-        reason = img.furniture_rejection(item.attrs, node.src, _box_classes(boxes, item.box, img.VIDEO_ANCESTORS))
-        if reason:
-            return reason
+    reason = img.furniture_rejection(item.attrs, node.src, _box_classes(boxes, item.box, img.VIDEO_ANCESTORS),
+                                     in_figure=item.figure)
+    if reason:
+        return reason
     if not node.candidates:
         urls = img.candidate_urls(item.attrs, max_srcset_width, item.sources)
         resolved = (resolve(u, base_url) for u in urls)
