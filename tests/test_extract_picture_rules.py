@@ -135,15 +135,6 @@ def test_a_picture_shown_twice_in_the_text_is_kept_twice_its_twins_once():
     assert stats.drops["image.duplicate_in_page"] == 1  # (the <noscript> copy never becomes an item)
 
 
-def test_the_lead_picture_is_found_over_a_share_bar_and_a_date_line():
-    body = ('<figure class="wp-caption" id="post-1media-1"><img src="/photos/lead.jpg" width="840" height="630">'
-            '<figcaption>The ridge from the north.</figcaption></figure>'
-            '<div class="article-actions"><a href="#">Share</a> <a href="#">Comment</a> <a href="#">Print</a></div>'
-            '<div class="dateline">Updated: May 3, 2024</div>'
-            f'<div class="article-body">{P}{P}{P}</div>')
-    assert names(body) == ["lead.jpg"]
-
-
 def test_store_badges_and_analytics_counters_are_not_pictures():
     body = (P + '<img src="/Icons/apple_app_store_de_DE.png"><img src="/Icons/google-play-badge_de_DE.png">'
             + '<img src="https://stats.example.org/matomo.php?idsite=2&rec=1">' + P + P)

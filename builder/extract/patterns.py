@@ -115,12 +115,14 @@ def is_unlikely(class_id: str) -> bool:
 
 
 @lru_cache(maxsize=65536)
-def judge_class(class_id: str) -> tuple[int, int, bool]:
-    """(weight, unlikely, byline) of a "class id" string; cached: pages repeat the same classes.
+def judge_class(klass: str, ident: str) -> tuple[int, int, bool]:
+    """(weight, unlikely, byline) of an element's class and id; cached: pages repeat the same classes.
 
-    unlikely: 0 content-like, 1 chrome-like, 2 chrome that can never wrap the article."""
-    lowered = class_id.lower()
+    The weight counts class and id apart, as Readability does (a "content" class and a "main" id
+    make +50). unlikely: 0 content-like, 1 chrome-like, 2 chrome that can never wrap the article."""
+    lowered = f"{klass} {ident}".lower()
     if len(lowered) < 2:
         return 0, 0, False
     unlikely = (2 if NEVER_CONTENT.search(lowered) else 1) if is_unlikely(lowered) else 0
-    return class_weight(lowered), unlikely, bool(BYLINE.search(lowered))
+    weight = class_weight(klass.lower()) + class_weight(ident.lower())
+    return weight, unlikely, bool(BYLINE.search(lowered))

@@ -373,7 +373,7 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
             klass = attrs.get("class") or ""
             element_id = attrs.get("id")
             if klass or element_id:
-                weight, unlikely, byline = judge_class(f"{klass} {_chrome_id(element_id)}")
+                weight, unlikely, byline = judge_class(klass, _chrome_id(element_id))
             else:  # (most <p>, <li>, <td>: nothing to judge)
                 weight, unlikely, byline = 0, 0, False
             role = (attrs.get("role") or "").lower()
