@@ -44,14 +44,19 @@ _TRACKER_HINTS = ("facebook", "doubleclick", "analytics", "googleads", "scorecar
                   "/delivery/", "adserver")
 
 
+def _has_any(text: str, words: tuple[str, ...]) -> bool:
+    for word in words:  # noqa: SIM110 (a loop: faster than any() over a generator)
+        if word in text:
+            return True
+    return False
+
+
 def _is_placeholder(url: str) -> bool:
-    lowered = url.lower()
-    return any(h in lowered for h in _PLACEHOLDER_HINTS) and bool(_PLACEHOLDER.search(url))
+    return _has_any(url.lower(), _PLACEHOLDER_HINTS) and bool(_PLACEHOLDER.search(url))
 
 
 def _is_tracker(url: str) -> bool:
-    lowered = url.lower()
-    return any(h in lowered for h in _TRACKER_HINTS) and bool(_TRACKER.search(url))
+    return _has_any(url.lower(), _TRACKER_HINTS) and bool(_TRACKER.search(url))
 
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
@@ -64,6 +69,8 @@ def declared_size(attrs: dict[str, str | None], key: str) -> int | None:
     value = attrs.get(key)
     if not value:
         return None
+    if value.isdecimal():  # (most: "640"; the same number the pattern reads)
+        return int(value)
     m = _INT.match(value)
     return int(m.group(1)) if m else None
 
@@ -116,8 +123,8 @@ def candidate_urls(attrs: dict[str, str | None], max_width: int, extra_srcsets: 
 def pick_url(attrs: dict[str, str | None], max_width: int, extra_srcsets: Sequence[str] = ()) -> str | None:
     """The best real URL of an <img> (or None): srcset (best fit), lazy attributes, JSON blobs, src.
     (The first of `candidate_urls`, found without looking further.)"""
-    width = declared_size(attrs, "width")
     srcsets = [v for v in (attrs.get(key) for key in _SRCSET_ATTRS) if v and not v.lstrip().startswith("data:")]
+    width = declared_size(attrs, "width") if srcsets or extra_srcsets else None
     for value in (*srcsets, *extra_srcsets):
         for url in ranked_srcset(value, max_width, width):
             if not _is_placeholder(url):

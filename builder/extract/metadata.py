@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from builder.extract.urls import resolve
@@ -10,9 +11,10 @@ from builder.extract.urls import resolve
 _ROBOTS_NAMES = ("robots", "googlebot", "bingbot", "ccbot")
 
 
-def page_metadata(tree, url: str, base_in_body: bool = True) -> tuple[dict[str, Any], str]:
+def page_metadata(tree, url: str, base_in_body: bool | Callable[[], bool] = True) -> tuple[dict[str, Any], str]:
     """(metadata, base URL for resolving links) of a parsed page. `base_in_body`: whether a
-    <base> may sit outside <head> (False when the markup has no "<base" at all: saves a search)."""
+    <base> may sit outside <head> (False when the markup has no "<base" at all: saves a search),
+    or a function that tells (asked only when <head> has none)."""
     meta: dict[str, Any] = {}
     head = tree.head
     html = tree.root
@@ -24,7 +26,7 @@ def page_metadata(tree, url: str, base_in_body: bool = True) -> tuple[dict[str, 
     # the body), resolved against the page URL; later ones are ignored.
     base_url = url
     base = head.css_first("base[href]") if head is not None else None
-    if base is None and base_in_body:
+    if base is None and (base_in_body() if callable(base_in_body) else base_in_body):
         base = tree.css_first("base[href]")
     if base is not None:
         base_url = resolve(base.attrs.get("href") or "", url) or url

@@ -226,7 +226,7 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
         items.append(TextItem(cur, text, tag, link))
         box.text += len(text)
         box.link += link
-        box.commas += text.count(",") + text.count("，") + text.count("、")
+        box.commas += text.count(",") if text.isascii() else text.count(",") + text.count("，") + text.count("、")
 
     def add_image(attrs: dict) -> None:
         reason = img.attribute_rejection(attrs)
