@@ -75,3 +75,22 @@ def test_words_that_only_contain_icon_do_not_count():
     body = (P + '<img class="iconic-view wp-image-5" src="/photos/vineyard.jpg" width="900">'
             + '<img id="lexicon-figure" src="/photos/press-house.jpg" width="900">' + P + P)
     assert len(images(body)) == 2
+
+
+def test_images_from_a_logos_or_icons_folder_are_furniture():
+    table = "".join(f'<tr><td class="team"><img src="/i/sport/team/logo_sm/0x20/{i}.png"> Club {i}</td>'
+                    f'<td>{i * 3}</td></tr>' for i in range(4))
+    body = (P + '<img src="/static/icons/member.gif"> Member since 2009' + P
+            + f'<table class="standings">{table}</table>' + P
+            + '<img src="/media/logotype-history/1920.jpg" width="900">' + P)  # (not a logos folder)
+    stats = Stats()
+    assert images(body, stats) == ["https://magazine.example.org/media/logotype-history/1920.jpg"]
+    assert stats.drops["image.logo"] == 4 and stats.drops["image.icon"] == 1
+
+
+def test_matomos_tracking_api_is_a_tracker_whatever_its_script_is_called():
+    counter = '<noscript><p><img src="https://stats.example.net/analytics/f24.php?idsite=134&amp;rec=1"></p></noscript>'
+    stats = Stats()
+    assert images(P + counter + P + '<img src="/photos/press.jpg?idsite=2" width="800">' + P, stats) == [
+        "https://magazine.example.org/photos/press.jpg?idsite=2"]
+    assert stats.drops["image.tracking_pixel"] == 1

@@ -33,7 +33,9 @@ _TRACKER = re.compile(
     r"quantserve|/pixel(?:\.gif|\.png|/|\?)|[/.]beacon\b|/tracking?/|imrworldwide|\bpixel\.wp\.com|"
     r"stats\.wordpress\.com|analytics\.|/b/ss/|bat\.bing\.com|adsrvr|/count(?:er)?\.gif|matomo\.php|piwik\.php|"
     # ad servers' delivery scripts (Revive/OpenX: avw.php is the <noscript> banner image)
-    r"/delivery/(?:avw|lg|ck|ajs|afr)\.php|/adserver/|[/.]adserver\.)",
+    r"/delivery/(?:avw|lg|ck|ajs|afr)\.php|/adserver/|[/.]adserver\.|"
+    # Matomo's tracking API under any script name (idsite + rec=1 are its required parameters)
+    r"[?&]idsite=\d+&(?:[^#]*&)?rec=1\b|[?&]rec=1&(?:[^#]*&)?idsite=\d)",
     re.I,
 )
 # Words one of which every match of the patterns above contains: a cheap test first.
@@ -41,7 +43,7 @@ _PLACEHOLDER_HINTS = ("data:", "blank", "spacer", "transparent", "pixel", "place
                       "loader", "1x1", "grey", "gray", "empty", "/trans.", "/clear.", "/1px.")
 _TRACKER_HINTS = ("facebook", "doubleclick", "analytics", "googleads", "scorecard", "quantserve", "pixel",
                   "beacon", "track", "imrworldwide", "stats.", "/b/ss/", "bing", "adsrvr", "count", "matomo", "piwik",
-                  "/delivery/", "adserver")
+                  "/delivery/", "adserver", "idsite")
 
 
 def _has_any(text: str, words: tuple[str, ...]) -> bool:
@@ -178,29 +180,34 @@ def url_rejection(url: str) -> str | None:
 _LOGO = re.compile(r"logo|print-?only|visible-print|show-for-print|app.?store|google.?play", re.I)
 _VIDEO = re.compile(r"video|player|vjs-|jwplayer|brightcove|youtube|vimeo|poster", re.I)
 VIDEO_ANCESTORS = 4  # boxes up from an image whose class may say it is a video's poster
-# An icon by its own class or id ("icon", "icon-zoom"): a zoom glass, a badge, a label's symbol.
-# (An icons/ folder or a small size in the file name would also say so, but Readability.js keeps
-# such images inside the article and so does the gold: measured with bench/extract_reference.py.)
+# An icon by its own class or id ("icon", "icon-zoom": a zoom glass, a label's symbol) or its
+# folder (/icons/). (A small size in the file name would also say so, but Readability.js keeps
+# such images inside articles, and so does the gold: measured with bench/extract_reference.py.)
 _ICON_CLASS = re.compile(r"(?:^|\s)icons?(?:$|\s|[-_])", re.I)
+_ICON_DIR = re.compile(r"/icons?/", re.I)
+_LOGO_DIR = re.compile(r"/logos?(?:[-_]\w*)?/", re.I)  # /logos/, /logo_sm/: a folder of logos
 
 
-def is_icon(attrs: dict[str, str | None]) -> bool:
-    """Whether the image's own class or id names it an icon: never the article's picture."""
-    return bool(_ICON_CLASS.search(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"))
+def is_icon(attrs: dict[str, str | None], url: str) -> bool:
+    """Whether the image's own class or id, or its folder, names it an icon: never the article's picture."""
+    if _ICON_CLASS.search(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"):
+        return True
+    return bool(_ICON_DIR.search(url.split("?", 1)[0]))
 
 
 def furniture_rejection(attrs: dict[str, str | None], url: str, classes: list[str],
                         in_figure: bool = False) -> str | None:
     """Why an image the article kept is site furniture, not the article's picture:
-    ``image.logo`` (a site or print logo: its file name, alt, class or id says so),
-    ``image.icon`` (its own class says icon), ``image.video_poster`` (the still of a video
+    ``image.logo`` (a site or print logo: its file name, folder, alt, class or id says so),
+    ``image.icon`` (its own class or folder says icon), ``image.video_poster`` (the still of a video
     player). `classes` are the classes of the boxes around it, innermost first. Inside a
     <figure> only an icon is furniture: a figure is the article's own picture. None otherwise."""
     own = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-    name = url.split("?", 1)[0].rsplit("/", 1)[-1]
-    if not in_figure and _LOGO.search(f"{own} {name} {attrs.get('alt') or ''}"):
+    path = url.split("?", 1)[0]
+    name = path.rsplit("/", 1)[-1]
+    if not in_figure and (_LOGO.search(f"{own} {name} {attrs.get('alt') or ''}") or _LOGO_DIR.search(path)):
         return "image.logo"
-    if is_icon(attrs):
+    if is_icon(attrs, url):
         return "image.icon"
     if in_figure:
         return None
