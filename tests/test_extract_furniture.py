@@ -1,5 +1,6 @@
 """Images that are never the article's picture, from pages written for each rule: placeholders
-whose file name carries a hash, ad-server banners, images whose own class says icon.
+whose file name carries a hash, ad-server banners and counters, icons and logos by class or
+folder; and the one picture of a server-rendered <amp-img>.
 
 (Found with bench/extract_reference.py: Readability.js, the maker of set a's gold, does not keep
 them on pages where loom did.)
@@ -94,3 +95,16 @@ def test_matomos_tracking_api_is_a_tracker_whatever_its_script_is_called():
     assert images(P + counter + P + '<img src="/photos/press.jpg?idsite=2" width="800">' + P, stats) == [
         "https://magazine.example.org/photos/press.jpg?idsite=2"]
     assert stats.drops["image.tracking_pixel"] == 1
+
+
+def test_a_server_rendered_amp_img_is_its_picture_once():
+    # AMP pages rendered on the server put a data: sizer and a <noscript><img> inside each <amp-img>
+    sizer = ('<i-amphtml-sizer class="i-amphtml-sizer"><img alt="" aria-hidden="true" role="presentation" '
+             'src="data:image/svg+xml;base64,PHN2ZyBoZWlnaHQ9JzM4MSc="></i-amphtml-sizer>')
+    amp = ('<figure class="aligncenter"><amp-img src="/u/chart.png" width="1000" height="381" layout="intrinsic" '
+           'srcset="/u/chart.png 1000w, /u/chart-300x114.png 300w">' + sizer
+           + '<noscript><img src="/u/chart.png" width="1000" height="381"></noscript></amp-img></figure>')
+    bare = ('<amp-img layout="responsive" width="800" height="600">'
+            '<img class="i-amphtml-fill-content" src="/u/harvest-crew.jpg" alt="The crew"></amp-img>')
+    assert images(P + amp + P + bare + P) == ["https://magazine.example.org/u/chart.png",
+                                             "https://magazine.example.org/u/harvest-crew.jpg"]

@@ -332,8 +332,12 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
             continue
         if kind == _IMG:
             attrs = node.attributes
-            if tag == "img" or not node.css_first("img"):
-                add_image(attrs)
+            if tag != "img" and img.pick_url(attrs, max_srcset_width) is None:
+                # an <amp-img> with no URL of its own: the <img> inside (AMP's rendered one or
+                # the <noscript> fallback; not the data: sizer) names the picture
+                inner = (i.attributes for i in node.css("img") if img.pick_url(i.attributes, max_srcset_width))
+                attrs = next(inner, attrs)
+            add_image(attrs)  # (never its inner <img>s as well: they are the same picture)
             node = node.next
             continue
         if kind == _SOURCE:
