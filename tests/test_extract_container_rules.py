@@ -114,3 +114,11 @@ def test_a_section_scores_its_parent_as_one_paragraph_of_all_its_text():
     # container, photo included.
     body = f'<div class="holder">{figure("lead")}<section><div class="copy">{paras(8)}</div></section></div>'
     assert names(body) == ["lead.jpg"]
+
+
+def test_a_captioned_picture_inside_a_link_is_not_a_link_list():
+    # A link wraps the whole captioned picture: the caption is link text, but of the enclosing link,
+    # not of links inside the box, so the box is not cleaned away as a list of links.
+    lead = ('<a href="/2024/05/story.html"><div class="wp-caption"><img src="/photos/bridge.jpg" alt="The bridge">'
+            '<p class="wp-caption-text">Photo: J. Doe | News</p></div></a>')
+    assert names(f'<div class="entry">{lead}{paras(5)}</div>') == ["bridge.jpg"]

@@ -36,7 +36,9 @@ Items = list[TextItem | ImageItem]
 
 
 def link_density(box: Box) -> float:
-    return box.link / box.text if box.text else 0.0
+    """The share of the box's text inside links of its own (a box inside a link has none: Readability
+    counts the links inside a box)."""
+    return box.link / box.text if box.text and not box.in_link else 0.0
 
 
 def select(walked: WalkResult) -> Items:
@@ -284,10 +286,6 @@ def _reads_like_prose(box: Box) -> bool:
         return False
     density = link_density(box)
     return (box.text > 80 and density < 0.25) or (0 < box.text <= 80 and density == 0)
-
-
-def _picture_block(box: Box) -> bool:
-    return box.images > 0 and box.text <= 200 * box.images and link_density(box) < 0.5
 
 
 def _prose(item: TextItem) -> bool:

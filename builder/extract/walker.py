@@ -53,6 +53,7 @@ class Box:
     klass: str = ""
     byline: bool = False  # its class says author/byline/dateline
     sure: bool = False  # chrome by a class no article wrapper carries (cookie banner, modal, ...)
+    in_link: bool = False  # inside an <a>: its link text is the enclosing link's, not links of its own
 
 
 @dataclass(slots=True)
@@ -402,6 +403,8 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
                 box.byline = True
             if unlikely == 2:
                 box.sure = True
+            if link_depth:
+                box.in_link = True
             boxes.append(box)
             cur = len(boxes) - 1
             flags = _BOX
