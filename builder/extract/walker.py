@@ -192,7 +192,7 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
     buf_link = 0
     cur = 0
     link_depth = pre_depth = noscript_depth = 0
-    link_hrefs: list[str] = []  # of the links we are inside (their kind is found for images only)
+    links: list = []  # the <a> elements we are inside (their href is read for images only)
     picture_sources: list[str] | None = None
     picture_start = 0  # items before the current <picture>
     figure_starts: list[int] = []
@@ -211,7 +211,9 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
             return
         if pre_depth:
             add_text(raw.replace(BR, "\n").strip("\n").rstrip(), link, len(raw))
-        elif BR in raw and _DOUBLE_BR.search(raw):  # <br><br> separates paragraphs
+        elif BR not in raw:  # (most text: what _norm does, without the call)
+            add_text(" ".join(raw.split()), link, len(raw))
+        elif _DOUBLE_BR.search(raw):  # <br><br> separates paragraphs
             for part in _DOUBLE_BR.split(raw):
                 add_text(_norm(part), link, len(raw))
         else:
@@ -234,9 +236,10 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
         if picture_sources and reason in ("image.tracking_pixel", "image.tiny"):
             reason = ""  # the 1x1 placeholder <img> of a <picture>: its <source>s say what is shown
         url = img.pick_url(attrs, max_srcset_width, picture_sources or ())
-        link_kind = _link_kind(link_hrefs[-1]) if link_hrefs else 0
+        href = (links[-1].attrs.get("href") or "") if links else ""
+        link_kind = _link_kind(href) if links else 0
         if url is None and link_kind == LINK_TO_IMAGE:
-            url = link_hrefs[-1]  # a placeholder inside a lightbox link: the link names the picture
+            url = href  # a placeholder inside a lightbox link: the link names the picture
         absolute = resolve(url, base_url) if url else None
         if absolute is None:
             if not reason:
@@ -282,7 +285,7 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
                     cur = back
                 if flags & _LINK:
                     link_depth -= 1
-                    link_hrefs.pop()
+                    links.pop()
                 if flags & _PICTURE:
                     if picture_sources and not any(isinstance(i, ImageItem) for i in items[picture_start:]):
                         add_image({})  # <source>s whose <img> a script adds
@@ -378,7 +381,7 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
             klass = attrs.get("class") or ""
             element_id = attrs.get("id")
             if klass or element_id:
-                weight, unlikely, byline = judge_class(klass, _chrome_id(element_id))
+                weight, unlikely, byline = judge_class(klass, _chrome_id(element_id) if element_id else "")
             else:  # (most <p>, <li>, <td>: nothing to judge)
                 weight, unlikely, byline = 0, 0, False
             role = (attrs.get("role") or "").lower()
@@ -416,7 +419,7 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
                 flags |= _FIGURE
         elif kind == _A:
             link_depth += 1
-            link_hrefs.append(node.attrs.get("href") or "")  # (one attribute: cheaper than the dict)
+            links.append(node)
             flags = _LINK
         elif kind == _PICTURE_TAG:
             picture_sources = []
