@@ -108,3 +108,17 @@ def test_a_server_rendered_amp_img_is_its_picture_once():
             '<img class="i-amphtml-fill-content" src="/u/harvest-crew.jpg" alt="The crew"></amp-img>')
     assert images(P + amp + P + bare + P) == ["https://magazine.example.org/u/chart.png",
                                              "https://magazine.example.org/u/harvest-crew.jpg"]
+
+
+def test_a_pictures_own_img_url_comes_before_its_sources():
+    # <source>s are other formats or a phone's crop; the <img> is what the page falls back to
+    formats = ('<picture><source type="image/avif" srcset="/m/vines.avif"><source type="image/webp" '
+               'srcset="/m/vines.webp"><img src="/m/vines.jpg" alt="Vines"></picture>')
+    crops = ('<picture><source media="(max-width: 767px)" srcset="//cdn.example.org/3f1c-mobile.jpg">'
+             '<source media="(min-width: 768px)" srcset="//cdn.example.org/9a2e.jpg">'
+             '<img src="//cdn.example.org/9a2e.jpg"></picture>')
+    placeholder = ('<picture><source srcset="/m/press-1200.jpg 1200w, /m/press-600.jpg 600w">'
+                   '<img src="/m/dot.gif" width="1" height="1"></picture>')
+    doc = extract_document(page(P + formats + P + crops + P + placeholder + P), URL)
+    assert [n.src.rsplit("/", 1)[-1] for n in doc.images] == ["vines.jpg", "9a2e.jpg", "press-1200.jpg"]
+    assert [u.rsplit("/", 1)[-1] for u in doc.images[0].candidates] == ["vines.jpg", "vines.avif", "vines.webp"]

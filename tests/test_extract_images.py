@@ -194,8 +194,9 @@ def test_every_candidate_url_is_kept_in_preference_order():
         "https://upload.example.net/a/Mona_Lisa%2C_x.jpg/220px-M.jpg",  # the 1x a browser fetches
     ]
     assert first.src == first.candidates[0]
-    assert second.candidates == ["https://example.org/blog/2024/p-800.webp", "https://example.org/blog/2024/p-400.webp",
-                                 "https://example.org/blog/2024/p.jpg"]
+    # (a <picture>'s <img> with a real URL of its own comes first, its <source>s after)
+    assert second.candidates == ["https://example.org/blog/2024/p.jpg", "https://example.org/blog/2024/p-800.webp",
+                                 "https://example.org/blog/2024/p-400.webp"]
     # the shard JSON keeps them, and reads them back
     info = doc.to_dict()["image_info"][1]
     assert info["candidates"] == first.candidates

@@ -96,27 +96,39 @@ def is_hidden(attrs: dict[str, str | None]) -> bool:
     return "hidden" in attrs or bool(style and _HIDDEN_STYLE.search(style))
 
 
+def _declared_placeholder(attrs: dict[str, str | None]) -> bool:
+    """A 1x1 / tiny <img>: inside a <picture> it only holds the place of the <source>s."""
+    return attribute_rejection(attrs) in ("image.tracking_pixel", "image.tiny")
+
+
+def _ranked(value: str, max_width: int, width: int | None) -> list[str]:
+    ranked = ranked_srcset(value, max_width, width)
+    return [u for u in ranked if not _is_placeholder(u)] if _is_placeholder(value) else ranked
+
+
 def candidate_urls(attrs: dict[str, str | None], max_width: int, extra_srcsets: Sequence[str] = ()) -> list[str]:
     """Every real URL an <img> names, best first (unresolved, each once).
 
-    The first is the one to show: the best-fitting srcset candidate, then a ``<picture>``
-    ``<source>``, a lazy attribute, a JSON blob, src. The rest (other srcset widths, src,
-    ...) are the same picture under other URLs: an archive may hold only one of them.
+    The first is the one to show (as `pick_url` chooses it): the <img>'s own best-fitting srcset
+    candidate, a lazy attribute, a JSON blob, src; then its ``<picture>``'s ``<source>``s (first
+    when the <img> has no real URL or is a 1x1 placeholder). The rest (other srcset widths,
+    src, ...) are the same picture under other URLs: an archive may hold only one of them.
     """
     width = declared_size(attrs, "width")
-    out: list[str] = []
+    own: list[str] = []
     srcsets = _srcsets(attrs)
-    for value in (*srcsets, *extra_srcsets):  # (extra: <picture><source srcset>)
-        ranked = ranked_srcset(value, max_width, width)
-        out.extend(u for u in ranked if not _is_placeholder(u)) if _is_placeholder(value) else out.extend(ranked)
+    for value in srcsets:
+        own.extend(_ranked(value, max_width, width))
     for key in _SRC_ATTRS:
         value = attrs.get(key)
         if value:
             value = value.strip()
             if value[:1] in "{[":
-                out.extend(m.group(0) for m in IMAGE_URL.finditer(value))
+                own.extend(m.group(0) for m in IMAGE_URL.finditer(value))
             elif value and not _is_placeholder(value):
-                out.append(value)
+                own.append(value)
+    sources = [u for value in extra_srcsets for u in _ranked(value, max_width, width)]
+    out = [*sources, *own] if sources and (not own or _declared_placeholder(attrs)) else [*own, *sources]
     if not out and (other := _other_lazy_url(attrs)):
         out.append(other)
     return list(dict.fromkeys(out))
@@ -133,11 +145,27 @@ def _srcsets(attrs: dict[str, str | None]) -> list[str]:
 
 
 def pick_url(attrs: dict[str, str | None], max_width: int, extra_srcsets: Sequence[str] = ()) -> str | None:
-    """The best real URL of an <img> (or None): srcset (best fit), lazy attributes, JSON blobs, src.
+    """The best real URL of an <img> (or None): its srcset (best fit), lazy attributes, JSON blobs,
+    src; a <picture>'s <source>s (`extra_srcsets`) only when the <img> has no real URL of its own
+    or is a 1x1 placeholder. (The <img> is the picture the page falls back to, and the one the
+    readability gold names: its <source>s are often other formats or a phone's crop.)
     (The first of `candidate_urls`, found without looking further.)"""
+    own = _own_url(attrs, max_width)
+    if own is not None and not (extra_srcsets and _declared_placeholder(attrs)):
+        return own
+    width = declared_size(attrs, "width") if extra_srcsets else None
+    for value in extra_srcsets:
+        for url in ranked_srcset(value, max_width, width):
+            if not _is_placeholder(url):
+                return url
+    return own
+
+
+def _own_url(attrs: dict[str, str | None], max_width: int) -> str | None:
+    """The best real URL the <img>'s own attributes give (None: only placeholders or nothing)."""
     srcsets = _srcsets(attrs)
-    width = declared_size(attrs, "width") if srcsets or extra_srcsets else None
-    for value in (*srcsets, *extra_srcsets):
+    width = declared_size(attrs, "width") if srcsets else None
+    for value in srcsets:
         for url in ranked_srcset(value, max_width, width):
             if not _is_placeholder(url):
                 return url
