@@ -201,11 +201,11 @@ def attribute_rejection(attrs: dict[str, str | None]) -> str | None:
     """Why the <img> attributes say this is not a content image (a stats reason), or None."""
     if is_hidden(attrs):
         return "image.hidden"
-    sides = [side for side in (declared_size(attrs, "width"), declared_size(attrs, "height")) if side]
     # (A side declared 0 means "unknown" to many CMSs: it says nothing.)
-    if sides and max(sides) <= 2:
+    side = max(declared_size(attrs, "width") or 0, declared_size(attrs, "height") or 0)
+    if 0 < side <= 2:
         return "image.tracking_pixel"
-    if sides and max(sides) <= TINY_SIDE:
+    if 0 < side <= TINY_SIDE:
         return "image.tiny"
     return None
 
