@@ -122,3 +122,14 @@ def test_a_captioned_picture_inside_a_link_is_not_a_link_list():
     lead = ('<a href="/2024/05/story.html"><div class="wp-caption"><img src="/photos/bridge.jpg" alt="The bridge">'
             '<p class="wp-caption-text">Photo: J. Doe | News</p></div></a>')
     assert names(f'<div class="entry">{lead}{paras(5)}</div>') == ["bridge.jpg"]
+
+
+def test_readability_s_unlikely_words_are_chrome_words_too():
+    # An ai2html chart (artboard images under text layers), a "cover-wrap" and a Yahoo "yom-remote"
+    # box: Readability drops all three before scoring, and so does loom.
+    chart = ('<div id="g-debt-box" class="ai2html ai2html-box-v5"><div class="g-artboard" data-min-width="600">'
+             '<img class="g-aiImg" src="/graphics/debt-600.png" width="600" height="434">'
+             '<div class="g-aiAbs"><p>Interest on the debt, in billions of dollars, 2000 to 2028</p></div></div></div>')
+    cover = '<div class="cover-wrap"><img src="/graphics/cover.jpg" width="1200" height="600"></div>'
+    remote = '<div class="yom-remote"><img src="/graphics/remote.jpg" width="600" height="400"></div>'
+    assert names(f'<div class="entry">{paras(3)}{chart}{paras(2, 3)}{cover}{remote}{paras(2, 5)}</div>') == []

@@ -77,12 +77,20 @@ BOILERPLATE_ROLES = words(
 # Class/id words of page chrome (matched on "class id" lower-cased).
 UNLIKELY = yes_no(
     r"-ad-|\bads?\b|\badvert|banner|breadcrumb|combx|comment|community|cookie|consent|gdpr|disqus|"
-    r"extra|foot|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|"
+    r"extra|foot|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|ai2html|"
+    r"cover-wrap|yom-remote|"
     r"sponsor|supplemental|ad-break|agegate|pagination|pager|popup|modal|newsletter|subscri|share(?!d)|"
     r"sharing|follow|signup|sign-up|promo|outbrain|taboola|recommend|navbar|\bnav\b|topbar|masthead|"
     r"toolbar|author-?bio|byline-social|more-stories|trending|most-popular|popular|read-?next|"
     r"widget|tags?-?list|\btags\b|login|register|rating|voting|\bvotes?\b|author|byline|"
     r"copyright|disclosure|credit|entry-meta|post-?meta|entry-tools|meta-?info|breaking"
+)
+# Of those, Readability's own list: the boxes it removes before it scores (so never the article's
+# pictures, whatever their size), unless MAYBE_CONTENT also matches.
+STRIPPED = yes_no(
+    r"-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|"
+    r"legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|"
+    r"ad-break|agegate|pagination|pager|popup|yom-remote"
 )
 # Of those, the words no wrapper of the article ever carries (a modal, a consent banner).
 NEVER_CONTENT = yes_no(r"cookie|consent|gdpr|popup|modal|newsletter|disqus|comment|outbrain|taboola|agegate")
