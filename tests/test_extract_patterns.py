@@ -46,7 +46,8 @@ def test_the_long_patterns_are_rearranged():
 
 
 def test_yes_no_keeps_groups_sets_and_escapes():
-    pattern = r"a(?:b|c)|[|x]y|\.z|\bq\b|ab?d|hello|help|^top$| gap"
+    pattern = r"a(?:b|c)|[|x]y|\.z|\bq\b|ab?d|hello|help|^top$| gap|\b-w|\bx?y|\b_u"
     fast = yes_no(pattern)
-    for s in ["ab", "ac", "|y", "xy", ".z", "q", "aq", "ad", "abd", "help", "hello", "top", "a gap", "zzz", "a.b"]:
+    for s in ["ab", "ac", "|y", "xy", ".z", "q", "aq", "ad", "abd", "help", "hello", "top", "a gap", "zzz", "a.b",
+              "-w", "a-w", " -w", "y", "ay", "xxy", " xy", "_u", "a_u", "é_u", " _u"]:
         assert bool(fast.search(s)) == bool(re.search(pattern, s)), s
