@@ -19,6 +19,8 @@ _SRC_ATTRS = (
     "data-image", "data-echo", "data-lazyload", "original-src", "data-orig-file", "src",
 )
 _SRCSET_ATTRS = ("data-srcset", "data-lazy-srcset", "data-original-srcset", "srcset")
+_SRC_RANK = {key: rank for rank, key in enumerate(_SRC_ATTRS)}
+_KNOWN_ATTRS = frozenset((*_SRC_ATTRS, *_SRCSET_ATTRS))
 IMAGE_URL = re.compile(r"""(?:https?:)?//[^\s"'<>\\]+?\.(?:jpe?g|png|gif|webp|avif|bmp|tiff?)\b[^\s"'<>\\]*""", re.I)
 _PLACEHOLDER = re.compile(
     r"(?:^data:|blank\.(?:gif|png|jpe?g|svg)|spacer\.gif|transparent\.(?:gif|png)|pixel\.(?:gif|png)|"
@@ -119,8 +121,8 @@ def candidate_urls(attrs: dict[str, str | None], max_width: int, extra_srcsets: 
     srcsets = _srcsets(attrs)
     for value in srcsets:
         own.extend(_ranked(value, max_width, width))
-    for key in _SRC_ATTRS:
-        value = attrs.get(key)
+    for key in _src_keys(attrs):
+        value = attrs[key]
         if value:
             value = value.strip()
             if value[:1] in "{[":
@@ -132,6 +134,15 @@ def candidate_urls(attrs: dict[str, str | None], max_width: int, extra_srcsets: 
     if not out and (other := _other_lazy_url(attrs)):
         out.append(other)
     return list(dict.fromkeys(out))
+
+
+def _src_keys(attrs: dict[str, str | None]) -> list[str]:
+    """The <img>'s single-URL attributes (_SRC_ATTRS) that it has, in that order (an <img> has a
+    few attributes: cheaper than looking up all seventeen)."""
+    keys = [key for key in attrs if key in _SRC_RANK]
+    if len(keys) > 1:
+        keys.sort(key=_SRC_RANK.__getitem__)
+    return keys
 
 
 def _srcsets(attrs: dict[str, str | None]) -> list[str]:
@@ -169,8 +180,8 @@ def _own_url(attrs: dict[str, str | None], max_width: int) -> str | None:
         for url in ranked_srcset(value, max_width, width):
             if not _is_placeholder(url):
                 return url
-    for key in _SRC_ATTRS:
-        value = attrs.get(key)
+    for key in _src_keys(attrs):
+        value = attrs[key]
         if value:
             value = value.strip()
             if value[:1] in "{[":
@@ -185,7 +196,7 @@ def _own_url(attrs: dict[str, str | None], max_width: int) -> str | None:
 def _other_lazy_url(attrs: dict[str, str | None]) -> str | None:
     """A URL in any other data- attribute (a lazy loader's own name, a JSON blob)."""
     for key, value in attrs.items():
-        if value and key.startswith("data-") and key not in _SRC_ATTRS and key not in _SRCSET_ATTRS:
+        if value and key.startswith("data-") and key not in _KNOWN_ATTRS:
             m = IMAGE_URL.search(value)
             if m:
                 return m.group(0)
