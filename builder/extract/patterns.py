@@ -135,5 +135,5 @@ def judge_class(klass: str, ident: str) -> tuple[int, int, bool]:
     if len(lowered) < 2:
         return 0, 0, False
     unlikely = (2 if NEVER_CONTENT.search(lowered) else 1) if is_unlikely(lowered) else 0
-    weight = class_weight(klass.lower()) + class_weight(ident.lower())
+    weight = (class_weight(klass.lower()) if klass else 0) + (class_weight(ident.lower()) if ident else 0)
     return weight, unlikely, bool(BYLINE.search(lowered))
