@@ -88,8 +88,10 @@ UNLIKELY = yes_no(
     r"widget|tags?-?list|\btags\b|login|register|rating|voting|\bvotes?\b|author|byline|"
     r"copyright|disclosure|credit|entry-meta|post-?meta|entry-tools|meta-?info|breaking"
 )
-# Of those, Readability's own list: the boxes it removes before it scores (so never the article's
-# pictures, whatever their size), unless MAYBE_CONTENT also matches.
+# Of those, the boxes Readability removes before it scores (so never the article's pictures,
+# whatever their size), unless MAYBE_CONTENT also matches. The words are those of the
+# `unlikelyCandidates` list of Mozilla's Readability.js (Apache-2.0, github.com/mozilla/readability),
+# kept as data because that library's output is the gold loom's images are measured against.
 STRIPPED = yes_no(
     r"-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|"
     r"legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|"
