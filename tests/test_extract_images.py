@@ -165,6 +165,7 @@ def test_noscript_kept_as_escaped_markup_still_gives_its_image_but_no_text():
         '<img class="lazy" src="data:image/gif;base64,R0lGOD">'
         '<noscript>&lt;img src="escaped.jpg" alt="x"&gt;</noscript>'
         "<noscript>Please enable JavaScript to view this page.</noscript>"
+        "<noscript><!-- player fallback -->Please enable JavaScript to watch the video.</noscript>"
     )
     doc, _ = extract(body)
     assert srcs(doc) == ["https://example.org/blog/2024/escaped.jpg"]

@@ -99,7 +99,7 @@ _INLINE, _SKIP, _BR, _IMG, _SOURCE, _BLOCK, _A, _PICTURE_TAG, _NOSCRIPT_TAG = ra
 _KIND = {
     **{tag: _SKIP for tag in SKIP_TAGS},
     **{tag: _BLOCK for tag in BLOCK_TAGS},
-    "_comment": _SKIP,
+    "-comment": _SKIP,
     "br": _BR,
     "img": _IMG,
     "amp-img": _IMG,
@@ -144,7 +144,7 @@ def _only_text(node) -> bool:
     """Whether an element holds nothing but text (and comments)."""
     child = node.first_child
     while child is not None:
-        if child.tag not in ("-text", "_comment"):
+        if child.tag not in ("-text", "-comment"):
             return False
         child = child.next
     return True
