@@ -117,3 +117,17 @@ def test_every_real_corpus_page_extracts_without_an_exception(shared_dir: Path):
         assert time.process_time() - start < 5.0, path
         outcomes[result] = outcomes.get(result, 0) + 1
     assert outcomes["doc"] >= 0.97 * len(files), outcomes
+
+
+def test_a_utf8_page_with_a_stray_latin1_byte_stays_utf8():
+    """One latin-1 byte pasted into a UTF-8 page: the page is decoded as UTF-8 (that byte becomes
+    a replacement character, as in browsers), not re-guessed as a whole, which would garble every
+    other non-ASCII character (image URLs included)."""
+    text = "Größere Äpfel schmecken süß – sagt der Bäcker aus Köln, jeden Tag aufs Neue. " * 5
+    body = (
+        f'<html><head><meta charset="utf-8"></head><body><p>{text}</p>'
+        f'<img src="/bilder/Frühling.jpg" width="600" height="400"><p>{text}</p></body></html>'
+    ).encode().replace(b"Neue", b"Neu\xe9", 1)
+    doc = extract_document(body, URL)
+    assert "Größere Äpfel schmecken süß" in doc.texts[0].text
+    assert doc.images[0].src.endswith("/bilder/Frühling.jpg")

@@ -63,11 +63,27 @@ def _bom(body: bytes) -> tuple[str, int] | None:
     return None
 
 
+MOSTLY_UTF8 = 8  # valid multi-byte characters per invalid byte at which a page is UTF-8 with a few errors
+
+
 def _declared_or_detected(body: bytes, content_type: str | None) -> str:
     declared = charset_from_content_type(content_type) or charset_from_meta(body)
     if declared and declared != "utf-8":
         return declared
+    if _mostly_utf8(body):
+        return "utf-8"
     return _detect(body) or declared or "cp1252"
+
+
+def _mostly_utf8(body: bytes) -> bool:
+    """UTF-8 with a stray byte or two (a latin-1 character pasted into a UTF-8 page): browsers
+    decode it as UTF-8 with a replacement character, where a detector's guess for the whole page
+    garbles every other character. Valid multi-byte sequences almost never happen by chance in
+    a single-byte encoding, so many of them against few errors settle it."""
+    text = body.decode("utf-8", "replace")
+    errors = text.count("\ufffd")
+    multibyte = sum(1 for ch in text if ord(ch) > 127) - errors
+    return errors > 0 and multibyte >= MOSTLY_UTF8 * errors
 
 
 def sniff_encoding(body: bytes, content_type: str | None = None) -> str:
