@@ -3,7 +3,8 @@
 Runs first among the filters: nothing is measured or fetched for a blocked page. A blocked
 page is ``doc.blocked_domain`` (its category in ``metadata["blocked_category"]``); a blocked
 image in a kept page is ``image.blocked_domain``, and its blocked candidate URLs are removed
-so no other stage fetches them.
+so no other stage fetches them. It drops in annotate mode too: a policy, not a score, so a
+scored corpus never fetches from a blocked domain.
 """
 
 from __future__ import annotations

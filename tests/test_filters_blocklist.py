@@ -61,6 +61,7 @@ PROSE = ("The museum opened a new wing this spring, and the curators spent the w
 
 
 def test_stage_drops_documents_and_images_with_reasons(ut1: Path) -> None:
+    # In annotate mode too: the blocklist is a policy, not a score (docs/filters.md).
     config = FiltersConfig.model_validate({"action": "annotate", "blocklist": {"enabled": True,
                                                                               "paths": ["blacklists"]}})
     docs = [
