@@ -10,7 +10,7 @@ class names less, as Readability does.
 
 from __future__ import annotations
 
-from builder.extract.patterns import MAYBE_CONTENT, STRIPPED, words
+from builder.extract.patterns import is_stripped, words
 from builder.extract.pictures import content_picture
 from builder.extract.walker import CHROME_BY_CLASS, CHROME_BY_TAG, Box, ImageItem, TextItem, WalkResult
 
@@ -241,18 +241,13 @@ def _pictures_inside(items: Items, boxes: list[Box], keep: list[bool]) -> set[in
         b = item.box
         while b > 0 and not keep[b]:
             box = boxes[b]
-            if box.sure or box.tag == "header" or box.text - box.link > 200 * max(1, box.images) or _stripped(box):
+            prose = box.text - box.link > 200 * max(1, box.images)
+            if box.sure or box.tag == "header" or prose or (box.klass and is_stripped(box.klass.lower())):
                 break
             b = box.parent
         if keep[b]:
             out.add(position)
     return out
-
-
-def _stripped(box: Box) -> bool:
-    """Whether Readability removes the box before it scores (its class is on Readability's list)."""
-    klass = box.klass.lower()
-    return bool(klass) and bool(STRIPPED.search(klass)) and not MAYBE_CONTENT.search(klass)
 
 
 def _climb(boxes: list[Box], top: int, final: dict[int, float], chrome: list[bool]) -> int:

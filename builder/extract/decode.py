@@ -82,7 +82,7 @@ def _mostly_utf8(body: bytes) -> bool:
     a single-byte encoding, so many of them against few errors settle it."""
     text = body.decode("utf-8", "replace")
     errors = text.count("\ufffd")
-    multibyte = sum(1 for ch in text if ord(ch) > 127) - errors
+    multibyte = len(text) - len(text.encode("ascii", "ignore")) - errors  # (non-ASCII, counted in C)
     return errors > 0 and multibyte >= MOSTLY_UTF8 * errors
 
 

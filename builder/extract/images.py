@@ -237,13 +237,6 @@ _ICON_DIR = re.compile(r"/icons?/", re.I)
 _LOGO_DIR = re.compile(r"/logos?(?:[-_]\w*)?/", re.I)  # /logos/, /logo_sm/: a folder of logos
 
 
-def is_icon(attrs: dict[str, str | None], url: str) -> bool:
-    """Whether the image's own class or id, or its folder, names it an icon: never the article's picture."""
-    if _ICON_CLASS.search(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"):
-        return True
-    return bool(_ICON_DIR.search(url.split("?", 1)[0]))
-
-
 def furniture_rejection(attrs: dict[str, str | None], url: str, classes: list[str],
                         in_figure: bool = False) -> str | None:
     """Why an image the article kept is site furniture, not the article's picture:
@@ -256,7 +249,7 @@ def furniture_rejection(attrs: dict[str, str | None], url: str, classes: list[st
     name = path.rsplit("/", 1)[-1]
     if not in_figure and (_LOGO.search(f"{own} {name} {attrs.get('alt') or ''}") or _LOGO_DIR.search(path)):
         return "image.logo"
-    if is_icon(attrs, url):
+    if _ICON_CLASS.search(own) or _ICON_DIR.search(path):
         return "image.icon"
     if in_figure:
         return None

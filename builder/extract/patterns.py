@@ -127,6 +127,11 @@ def is_unlikely(class_id: str) -> bool:
     return bool(UNLIKELY.search(class_id)) and not MAYBE_CONTENT.search(class_id)
 
 
+def is_stripped(class_id: str) -> bool:
+    """Whether Readability removes a box with this (lower-cased) class before it scores."""
+    return bool(STRIPPED.search(class_id)) and not MAYBE_CONTENT.search(class_id)
+
+
 @lru_cache(maxsize=65536)
 def judge_class(klass: str, ident: str) -> tuple[int, int, bool]:
     """(weight, unlikely, byline) of an element's class and id; cached: pages repeat the same classes.

@@ -191,7 +191,7 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
     buf: list[str] = []
     buf_link = 0
     cur = 0
-    link_depth = pre_depth = noscript_depth = 0
+    pre_depth = noscript_depth = 0
     links: list = []  # the <a> elements we are inside (their href is read for images only)
     picture_sources: list[str] | None = None
     picture_start = 0  # items before the current <picture>
@@ -284,7 +284,6 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
                         parent.images += child_box.images
                     cur = back
                 if flags & _LINK:
-                    link_depth -= 1
                     links.pop()
                 if flags & _PICTURE:
                     if picture_sources and not any(isinstance(i, ImageItem) for i in items[picture_start:]):
@@ -306,7 +305,7 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
             text = node.text_content
             if text and (buf or not text.isspace()):
                 buf.append(text)
-                if link_depth:
+                if links:
                     buf_link += len(text)
             node = node.next
             continue
@@ -406,7 +405,7 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
                 box.byline = True
             if unlikely == 2:
                 box.sure = True
-            if link_depth:
+            if links:
                 box.in_link = True
             boxes.append(box)
             cur = len(boxes) - 1
@@ -418,7 +417,6 @@ def walk(body, base_url: str, max_srcset_width: int, deadline: float) -> WalkRes
                 figure_starts.append(len(items))
                 flags |= _FIGURE
         elif kind == _A:
-            link_depth += 1
             links.append(node)
             flags = _LINK
         elif kind == _PICTURE_TAG:
