@@ -32,14 +32,19 @@ def read(path: Path) -> bytes:
     return gzip.decompress(body) if path.name.endswith(".gz") else body
 
 
-def dev_pages(shared: Path) -> list[tuple[bytes, str]]:
+def named_dev_pages(shared: Path) -> list[tuple[str, bytes, str]]:
+    """("set-name", bytes, URL) of each dev page, in splits.tsv order."""
     splits = shared / "eval" / "extraction" / "splits.tsv"
     pages = []
     for line in splits.read_text(encoding="utf-8").splitlines()[1:]:
-        split, _set, _name, rel, url = line.split("\t")
+        split, set_name, name, rel, url = line.split("\t")
         if split == "dev":
-            pages.append((read(shared / "corpus" / rel), url))
+            pages.append((f"{set_name}-{name}", read(shared / "corpus" / rel), url))
     return pages
+
+
+def dev_pages(shared: Path) -> list[tuple[bytes, str]]:
+    return [(body, url) for _, body, url in named_dev_pages(shared)]
 
 
 def folder_pages(folder: Path) -> list[tuple[bytes, str]]:

@@ -13,7 +13,6 @@ page whose JSON differs.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
 from pathlib import Path
@@ -23,17 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 SHARED = REPO.parent / "shared"
 
-
-def dev_pages(shared: Path) -> list[tuple[str, bytes, str]]:
-    """(file name, bytes, URL) of each dev page, in splits.tsv order."""
-    splits = shared / "eval" / "extraction" / "splits.tsv"
-    pages = []
-    for line in splits.read_text(encoding="utf-8").splitlines()[1:]:
-        split, set_name, name, rel, url = line.split("\t")
-        if split == "dev":
-            body = (shared / "corpus" / rel).read_bytes()
-            pages.append((f"{set_name}-{name}", gzip.decompress(body) if rel.endswith(".gz") else body, url))
-    return pages
+from extract import named_dev_pages  # noqa: E402 (bench/extract.py: the same pages it times)
 
 
 def snapshot(body: bytes, url: str) -> dict[str, Any]:
@@ -60,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--compare", type=Path, metavar="DIR", help="compare with the JSON files in DIR")
     ap.add_argument("--shared", type=Path, default=SHARED, help="the shared folder (corpus + eval)")
     a = ap.parse_args(argv)
-    pages = dev_pages(a.shared)
+    pages = named_dev_pages(a.shared)
     if not pages:
         print("no pages found", file=sys.stderr)
         return 2
